@@ -1,0 +1,159 @@
+/**
+ * The production event store: EventStoreDB through its official gRPC client. Deliberately thin: every
+ * translation lives in `eventstoredb-mapping.ts`, and the adapter passes the same contract suite as the
+ * embedded store when a server is at hand (`npm run test:eventstoredb`).
+ */
+import {
+  BACKWARDS,
+  END,
+  ErrorType,
+  EventStoreDBClient,
+  FORWARDS,
+  START,
+  excludeSystemEvents,
+  type AllStreamSubscription,
+} from '@eventstore/db-client';
+import { EventStoreUnavailableError } from '../errors';
+import type {
+  AllSubscription,
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  NewEvent,
+  Position,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeToAllOptions,
+} from '../event-store';
+import { validateAppend } from '../validate-append';
+import {
+  decodePosition,
+  encodePosition,
+  fromResolvedEvent,
+  toEsdbExpectedRevision,
+  toEventData,
+  translateError,
+} from './eventstoredb-mapping';
+
+export interface EventStoreDbEventStoreOptions {
+  connectionString: string;
+  /** How long a health check waits for the server. */
+  healthCheckTimeoutMs?: number;
+}
+
+export class EventStoreDbEventStore implements EventStore {
+  readonly kind = 'eventstoredb' as const;
+  private readonly client: EventStoreDBClient;
+  private readonly healthCheckTimeoutMs: number;
+
+  constructor(options: EventStoreDbEventStoreOptions) {
+    this.client = EventStoreDBClient.connectionString(options.connectionString);
+    this.healthCheckTimeoutMs = options.healthCheckTimeoutMs ?? 2000;
+  }
+
+  async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    validateAppend(streamId, events);
+    try {
+      const result = await this.client.appendToStream(streamId, events.map(toEventData), {
+        expectedRevision: toEsdbExpectedRevision(options.expectedRevision),
+      });
+      if (!result.position) throw new Error('EventStoreDB answered an append without its log position');
+      return { nextRevision: result.nextExpectedRevision, position: encodePosition(result.position) };
+    } catch (error) {
+      throw translateError(error, streamId);
+    }
+  }
+
+  async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    const read = this.client.readStream(streamId, { fromRevision: options.fromRevision ?? START, direction: FORWARDS });
+    try {
+      for await (const resolved of read) {
+        const event = fromResolvedEvent(resolved);
+        if (event) yield event;
+      }
+    } catch (error) {
+      if (isStreamNotFound(error)) return; // the port reads a missing stream as empty
+      throw translateError(error, streamId);
+    }
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    const { fromPosition, limit = Number.POSITIVE_INFINITY } = options;
+    if (limit <= 0) return;
+    let delivered = 0;
+    const read = this.client.readAll({
+      fromPosition: fromPosition === undefined ? START : decodePosition(fromPosition),
+      direction: FORWARDS,
+    });
+    try {
+      for await (const resolved of read) {
+        const event = fromResolvedEvent(resolved);
+        // EventStoreDB reads `$all` from a position inclusively; the port's fromPosition is exclusive.
+        if (!event || (fromPosition !== undefined && event.position <= fromPosition)) continue;
+        yield event;
+        if (++delivered >= limit) return;
+      }
+    } catch (error) {
+      throw translateError(error);
+    }
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): AllSubscription {
+    const { fromPosition } = options;
+    const subscription: AllStreamSubscription = this.client.subscribeToAll({
+      fromPosition: fromPosition === undefined ? START : decodePosition(fromPosition),
+      filter: excludeSystemEvents(),
+    });
+    return {
+      async *[Symbol.asyncIterator]() {
+        try {
+          for await (const resolved of subscription) {
+            const event = fromResolvedEvent(resolved);
+            if (event && (fromPosition === undefined || event.position > fromPosition)) yield event;
+          }
+        } catch (error) {
+          throw translateError(error);
+        }
+      },
+      close: () => subscription.unsubscribe(),
+    };
+  }
+
+  async headPosition(): Promise<Position | undefined> {
+    try {
+      for await (const resolved of this.client.readAll({ fromPosition: END, direction: BACKWARDS })) {
+        const event = fromResolvedEvent(resolved);
+        if (event) return event.position;
+      }
+      return undefined;
+    } catch (error) {
+      throw translateError(error);
+    }
+  }
+
+  async checkHealth(): Promise<void> {
+    try {
+      const read = this.client.readAll({
+        fromPosition: END,
+        direction: BACKWARDS,
+        maxCount: 1,
+        deadline: this.healthCheckTimeoutMs,
+      });
+      for await (const resolved of read) void resolved;
+    } catch (error) {
+      const translated = translateError(error);
+      throw translated instanceof EventStoreUnavailableError
+        ? translated
+        : new EventStoreUnavailableError(`EventStoreDB health check failed: ${String(error)}`, { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.dispose();
+  }
+}
+
+function isStreamNotFound(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'type' in error && error.type === ErrorType.STREAM_NOT_FOUND;
+}

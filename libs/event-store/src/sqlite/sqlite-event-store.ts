@@ -1,0 +1,361 @@
+/**
+ * The embedded event store: one SQLite file (WAL, synchronous=FULL), the default that needs no server.
+ *
+ * Appends are queued and written together, one transaction (so one fsync) per turn of the event loop:
+ * concurrent commands share commits. Each append inside that transaction runs in its own savepoint, so a
+ * refused append leaves its neighbours untouched. Positions are SQLite rowids: assigned under the single
+ * write lock and never reused (nothing is deleted), so a reader that has seen position p never later
+ * finds a new event below p.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  EventStoreClosedError,
+  EventStoreUnavailableError,
+  InvalidAppendError,
+  WrongExpectedRevisionError,
+} from '../errors';
+import type {
+  ActualRevision,
+  AllSubscription,
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  ExpectedRevision,
+  JsonObject,
+  NewEvent,
+  Position,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeToAllOptions,
+} from '../event-store';
+import { LocalSubscriptions, type LocalLog } from '../local-subscription';
+import { validateAppend } from '../validate-append';
+
+export interface SqliteEventStoreOptions {
+  /** The database file; its folder is created if missing. */
+  filename: string;
+  /**
+   * How often an idle live subscription looks for events appended by another process on the same file.
+   * Appends through this instance wake subscriptions at once.
+   */
+  pollIntervalMs?: number;
+  /** Events fetched per query while reading or catching up. */
+  pageSize?: number;
+}
+
+interface EventRow {
+  position: number | bigint;
+  stream_id: string;
+  revision: number | bigint;
+  event_id: string;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: number | bigint;
+}
+
+interface PendingAppend {
+  streamId: string;
+  events: readonly NewEvent[];
+  expectedRevision: ExpectedRevision;
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+}
+
+type AppendOutcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
+
+const SCHEMA_VERSION = 1;
+
+/** SQLite result codes meaning the store cannot take writes now, rather than that the append is wrong. */
+const UNAVAILABLE_CODES = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|CANTOPEN|READONLY|CORRUPT|NOTADB|PROTOCOL)/;
+
+export class SqliteEventStore implements EventStore {
+  readonly kind = 'sqlite' as const;
+
+  private readonly db: Database.Database;
+  private readonly pageSize: number;
+  private pending: PendingAppend[] = [];
+  private flushScheduled = false;
+  private closed = false;
+  private readonly subscriptions: LocalSubscriptions;
+
+  private readonly statements: {
+    currentRevision: Database.Statement<[string], { revision: number | bigint }>;
+    findEventById: Database.Statement<[string], { stream_id: string; revision: number | bigint }>;
+    eventsFromRevision: Database.Statement<[string, bigint, number], EventRow>;
+    eventsAfterPosition: Database.Statement<[bigint, number], EventRow>;
+    insert: Database.Statement<[string, bigint, string, string, string, string, number]>;
+    head: Database.Statement<[], { position: number | bigint | null }>;
+  };
+  private readonly appendInSavepoint: (append: PendingAppend) => AppendResult;
+  private readonly appendBatch: Database.Transaction<(batch: PendingAppend[]) => AppendOutcome[]>;
+
+  constructor(options: SqliteEventStoreOptions) {
+    this.pageSize = options.pageSize ?? 1000;
+    mkdirSync(dirname(options.filename), { recursive: true });
+    this.db = new Database(options.filename);
+    this.db.defaultSafeIntegers(true);
+    this.db.pragma('journal_mode = WAL');
+    // FULL: a commit is on disk before append resolves. NORMAL would lose the last commits on power loss.
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+
+    this.statements = {
+      currentRevision: this.db.prepare(
+        'SELECT revision FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1',
+      ),
+      findEventById: this.db.prepare('SELECT stream_id, revision FROM events WHERE event_id = ?'),
+      eventsFromRevision: this.db.prepare(
+        'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?',
+      ),
+      eventsAfterPosition: this.db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
+      insert: this.db.prepare(
+        `INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      head: this.db.prepare('SELECT max(position) AS position FROM events'),
+    };
+
+    const log: LocalLog = {
+      readPageAfter: (after, limit) => this.statements.eventsAfterPosition.all(after, limit).map(toRecordedEvent),
+      isClosed: () => this.closed,
+    };
+    this.subscriptions = new LocalSubscriptions(log, {
+      pageSize: this.pageSize,
+      pollIntervalMs: options.pollIntervalMs ?? 100,
+    });
+
+    this.appendInSavepoint = this.db.transaction((append: PendingAppend) => this.writeAppend(append));
+    this.appendBatch = this.db.transaction((batch: PendingAppend[]) =>
+      batch.map((append): AppendOutcome => {
+        try {
+          return { ok: true, result: this.appendInSavepoint(append) };
+        } catch (error) {
+          if (isUnavailable(error)) throw error; // the whole commit is lost: fail every append in it
+          return { ok: false, error };
+        }
+      }),
+    );
+  }
+
+  append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    try {
+      this.assertOpen();
+      validateAppend(streamId, events);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.pending.push({ streamId, events, expectedRevision: options.expectedRevision, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        // setImmediate, not a microtask: requests whose I/O completes in this loop turn join the batch.
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    let fromRevision = options.fromRevision ?? 0n;
+    for (;;) {
+      this.assertOpen();
+      const rows = this.statements.eventsFromRevision.all(streamId, fromRevision, this.pageSize);
+      for (const row of rows) yield toRecordedEvent(row);
+      if (rows.length < this.pageSize) return;
+      fromRevision = BigInt(rows[rows.length - 1].revision) + 1n;
+    }
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    let after = options.fromPosition ?? 0n;
+    let remaining = options.limit ?? Number.POSITIVE_INFINITY;
+    while (remaining > 0) {
+      this.assertOpen();
+      const rows = this.statements.eventsAfterPosition.all(after, Math.min(this.pageSize, remaining));
+      for (const row of rows) yield toRecordedEvent(row);
+      if (rows.length < this.pageSize) return;
+      remaining -= rows.length;
+      after = BigInt(rows[rows.length - 1].position);
+    }
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): AllSubscription {
+    this.assertOpen();
+    return this.subscriptions.subscribe(options);
+  }
+
+  async headPosition(): Promise<Position | undefined> {
+    this.assertOpen();
+    const { position } = this.statements.head.get() ?? { position: null };
+    return position === null ? undefined : BigInt(position);
+  }
+
+  async checkHealth(): Promise<void> {
+    if (this.closed) throw new EventStoreUnavailableError('The event store has been closed');
+    try {
+      this.db.prepare('SELECT 1').get();
+    } catch (error) {
+      throw new EventStoreUnavailableError('The SQLite event store cannot be read', { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flush(); // what was accepted before close is still written, not dropped
+    this.closed = true;
+    await this.subscriptions.closeAll();
+    this.db.close();
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    let outcomes: AppendOutcome[];
+    try {
+      outcomes = this.appendBatch.immediate(batch);
+    } catch (error) {
+      const failure = isUnavailable(error)
+        ? new EventStoreUnavailableError(`The SQLite event store cannot write: ${describe(error)}`, { cause: error })
+        : error;
+      for (const append of batch) append.reject(failure);
+      return;
+    }
+    outcomes.forEach((outcome, index) => {
+      if (outcome.ok) batch[index].resolve(outcome.result);
+      else batch[index].reject(outcome.error);
+    });
+    if (outcomes.some((outcome) => outcome.ok)) this.subscriptions.signal.notify();
+  }
+
+  /** Runs inside the batch transaction, in a savepoint of its own. */
+  private writeAppend({ streamId, events, expectedRevision }: PendingAppend): AppendResult {
+    const replay = this.findEarlierAppend(streamId, events, expectedRevision);
+    if (replay) return replay;
+
+    const current = this.currentRevision(streamId);
+    if (!revisionMatches(expectedRevision, current)) {
+      throw new WrongExpectedRevisionError(streamId, expectedRevision, current);
+    }
+    let revision = current === 'no_stream' ? -1n : current;
+    let position = 0n;
+    const recordedAt = Date.now();
+    for (const event of events) {
+      revision += 1n;
+      try {
+        const { lastInsertRowid } = this.statements.insert.run(
+          streamId,
+          revision,
+          event.id,
+          event.type,
+          JSON.stringify(event.data),
+          JSON.stringify(event.metadata ?? {}),
+          recordedAt,
+        );
+        position = BigInt(lastInsertRowid);
+      } catch (error) {
+        if (isConstraintViolation(error)) {
+          throw new InvalidAppendError(`Event id ${event.id} is already in the log, in another stream or revision`);
+        }
+        throw error;
+      }
+    }
+    return { nextRevision: revision, position };
+  }
+
+  /**
+   * Where these very event ids are already in the stream, right after the revision expected, the append
+   * is a retry of one that succeeded: answer as it was answered then, write nothing.
+   */
+  private findEarlierAppend(
+    streamId: string,
+    events: readonly NewEvent[],
+    expectedRevision: ExpectedRevision,
+  ): AppendResult | undefined {
+    const first = this.statements.findEventById.get(events[0].id);
+    if (!first) return undefined;
+    const firstRevision = BigInt(first.revision);
+    const expectedFirst =
+      expectedRevision === 'any' ? firstRevision : expectedRevision === 'no_stream' ? 0n : expectedRevision + 1n;
+    if (first.stream_id !== streamId || firstRevision !== expectedFirst) return undefined;
+
+    const stored = this.statements.eventsFromRevision.all(streamId, firstRevision, events.length);
+    const sameEvents = stored.length === events.length && stored.every((row, i) => row.event_id === events[i].id);
+    if (!sameEvents) return undefined;
+    const last = stored[stored.length - 1];
+    return { nextRevision: BigInt(last.revision), position: BigInt(last.position) };
+  }
+
+  private currentRevision(streamId: string): ActualRevision {
+    const row = this.statements.currentRevision.get(streamId);
+    return row ? BigInt(row.revision) : 'no_stream';
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EventStoreClosedError();
+  }
+
+  private migrate(): void {
+    const version = Number(this.db.pragma('user_version', { simple: true }));
+    if (version > SCHEMA_VERSION) {
+      throw new Error(`The event store file has schema version ${version}; this build knows up to ${SCHEMA_VERSION}`);
+    }
+    if (version === SCHEMA_VERSION) return;
+    this.db.exec(`
+      BEGIN IMMEDIATE;
+      CREATE TABLE IF NOT EXISTS events (
+        position    INTEGER PRIMARY KEY,
+        stream_id   TEXT    NOT NULL,
+        revision    INTEGER NOT NULL,
+        event_id    TEXT    NOT NULL,
+        type        TEXT    NOT NULL,
+        data        TEXT    NOT NULL,
+        metadata    TEXT    NOT NULL,
+        recorded_at INTEGER NOT NULL
+      );
+      CREATE UNIQUE INDEX IF NOT EXISTS events_by_stream ON events (stream_id, revision);
+      CREATE UNIQUE INDEX IF NOT EXISTS events_by_id ON events (event_id);
+      PRAGMA user_version = ${SCHEMA_VERSION};
+      COMMIT;
+    `);
+  }
+}
+
+function revisionMatches(expected: ExpectedRevision, actual: ActualRevision): boolean {
+  if (expected === 'any') return true;
+  return expected === actual;
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    streamId: row.stream_id,
+    type: row.type,
+    revision: BigInt(row.revision),
+    position: BigInt(row.position),
+    data: JSON.parse(row.data) as JsonObject,
+    metadata: JSON.parse(row.metadata) as JsonObject,
+    recordedAt: new Date(Number(row.recorded_at)),
+  };
+}
+
+function sqliteCode(error: unknown): string {
+  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+}
+
+function isUnavailable(error: unknown): boolean {
+  return UNAVAILABLE_CODES.test(sqliteCode(error));
+}
+
+function isConstraintViolation(error: unknown): boolean {
+  return sqliteCode(error).startsWith('SQLITE_CONSTRAINT');
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
