@@ -4,8 +4,7 @@ import { EventStoreDbEventStore } from './eventstoredb/eventstoredb-event-store'
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
 
 export type EventStoreSettings =
-  | { kind: 'sqlite'; dataDir: string }
-  | { kind: 'eventstoredb'; connectionString: string };
+  { kind: 'sqlite'; dataDir: string } | { kind: 'eventstoredb'; connectionString: string };
 
 /** The embedded store's file inside `DATA_DIR`. */
 export function sqliteEventStoreFile(dataDir: string): string {

@@ -100,9 +100,13 @@ const UNAVAILABLE_TYPES: ReadonlySet<string> = new Set([
 /** The port's error for one the client threw; what the port has no type for is passed through. */
 export function translateError(error: unknown, streamId?: string): unknown {
   if (typeof error !== 'object' || error === null || !('type' in error)) return error;
-  const { type } = error as { type: unknown };
+  const { type } = error;
   if (type === ErrorType.WRONG_EXPECTED_VERSION) {
-    const wrong = error as unknown as { streamName?: string; expectedVersion: AppendExpectedRevision; actualVersion: CurrentRevision };
+    const wrong = error as unknown as {
+      streamName?: string;
+      expectedVersion: AppendExpectedRevision;
+      actualVersion: CurrentRevision;
+    };
     return new WrongExpectedRevisionError(
       wrong.streamName ?? streamId ?? '',
       fromEsdbExpected(wrong.expectedVersion),

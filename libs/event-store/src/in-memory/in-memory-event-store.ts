@@ -76,7 +76,7 @@ export class InMemoryEventStore implements EventStore {
         position: BigInt(this.log.length + 1),
         // A copy, as a real store's serialisation would make: later changes by the caller do not leak in.
         data: structuredClone(event.data),
-        metadata: structuredClone(event.metadata ?? {}) as JsonObject,
+        metadata: structuredClone<JsonObject>(event.metadata ?? {}),
         recordedAt,
       };
       stream.push(recorded);

@@ -142,13 +142,9 @@ export class SqliteEventStore implements EventStore {
     );
   }
 
-  append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
-    try {
-      this.assertOpen();
-      validateAppend(streamId, events);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    this.assertOpen();
+    validateAppend(streamId, events);
     return new Promise<AppendResult>((resolve, reject) => {
       this.pending.push({ streamId, events, expectedRevision: options.expectedRevision, resolve, reject });
       if (!this.flushScheduled) {

@@ -140,7 +140,9 @@ export function describeEventStoreContract(name: string, subject: EventStoreCont
       it('lets exactly one of twenty concurrent appenders win, and the others append nothing', async () => {
         const streamId = stream();
         const outcomes = await Promise.allSettled(
-          Array.from({ length: 20 }, () => store.append(streamId, [newEvent(), newEvent()], { expectedRevision: 'no_stream' })),
+          Array.from({ length: 20 }, () =>
+            store.append(streamId, [newEvent(), newEvent()], { expectedRevision: 'no_stream' }),
+          ),
         );
         expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
         expect((await collect(store.readStream(streamId))).map((e) => e.revision)).toEqual([0n, 1n]);
@@ -257,8 +259,9 @@ export function describeEventStoreContract(name: string, subject: EventStoreCont
         const next = iterator.next();
         await new Promise((resolve) => setTimeout(resolve, 50));
         await store.append(stream(), [event], { expectedRevision: 'no_stream' });
-        const { value } = await next;
-        expect((value as RecordedEvent).id).toBe(event.id);
+        const result = await next;
+        expect(result.done).toBe(false);
+        expect((result.value as RecordedEvent).id).toBe(event.id);
         await subscription.close();
       });
 

@@ -1,0 +1,48 @@
+import 'reflect-metadata';
+import { ConfigurationError, loadAppConfig, type AppConfig } from '@team-inbox/config';
+import { Logger } from 'nestjs-pino';
+import { createApp } from './create-app';
+
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+async function bootstrap(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadAppConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    process.stderr.write(`team-inbox cannot start. ${error.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+  const app = await createApp({ config });
+  await app.listen(config.port, config.host);
+  const where = config.eventStore === 'sqlite' ? `${config.dataDir}` : 'EventStoreDB';
+  const logger = app.get(Logger);
+  logger.log(`team-inbox listening on ${await app.getUrl()} (event store: ${config.eventStore}, ${where})`);
+
+  // Graceful shutdown: stop taking requests, let queued appends commit, close the store, then exit 0.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received: shutting down`);
+    setTimeout(() => {
+      logger.error(`Shutdown took longer than ${SHUTDOWN_TIMEOUT_MS} ms: exiting anyway`);
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+    app.close().then(
+      () => {
+        logger.log('Shut down cleanly');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error(error, 'Shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+void bootstrap();

@@ -1,0 +1,83 @@
+import { ConfigurationError, loadAppConfig } from './app-config';
+
+const validToken = 'a'.repeat(40);
+
+function problemsOf(env: NodeJS.ProcessEnv): readonly string[] {
+  try {
+    loadAppConfig(env, '/srv/inbox');
+  } catch (error) {
+    if (error instanceof ConfigurationError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigurationError');
+}
+
+describe('loadAppConfig', () => {
+  it('has defaults for everything: the embedded store in ./data on port 3000', () => {
+    expect(loadAppConfig({}, '/srv/inbox')).toEqual({
+      port: 3000,
+      host: '0.0.0.0',
+      dataDir: '/srv/inbox/data',
+      eventStore: 'sqlite',
+      eventStoreConnectionString: undefined,
+      adminToken: undefined,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every variable', () => {
+    expect(
+      loadAppConfig(
+        {
+          PORT: '8080',
+          HOST: '127.0.0.1',
+          DATA_DIR: '/var/lib/inbox',
+          EVENT_STORE: 'eventstoredb',
+          EVENTSTORE_CONNECTION_STRING: 'esdb://eventstore:2113?tls=false',
+          INBOX_ADMIN_TOKEN: validToken,
+          LOG_LEVEL: 'warn',
+        },
+        '/srv/inbox',
+      ),
+    ).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      dataDir: '/var/lib/inbox',
+      eventStore: 'eventstoredb',
+      eventStoreConnectionString: 'esdb://eventstore:2113?tls=false',
+      adminToken: validToken,
+      logLevel: 'warn',
+    });
+  });
+
+  it.each(['abc', '0', '65536', '80abc', '1e3', '-1', '3000.5'])('refuses PORT=%s, naming it', (port) => {
+    expect(problemsOf({ PORT: port })).toEqual([`PORT must be a whole number from 1 to 65535 (got "${port}")`]);
+  });
+
+  it('refuses an unknown EVENT_STORE, naming the choices', () => {
+    expect(problemsOf({ EVENT_STORE: 'postgres' })).toEqual([
+      'EVENT_STORE must be one of: sqlite, eventstoredb (got "postgres")',
+    ]);
+  });
+
+  it('requires a connection string for EventStoreDB', () => {
+    expect(problemsOf({ EVENT_STORE: 'eventstoredb' })[0]).toMatch(/^EVENTSTORE_CONNECTION_STRING is required/);
+    expect(problemsOf({ EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: 'http://x' })[0]).toMatch(
+      /^EVENTSTORE_CONNECTION_STRING must be a connection string/,
+    );
+  });
+
+  it('refuses a short admin token without echoing it', () => {
+    const problems = problemsOf({ INBOX_ADMIN_TOKEN: 'secret123' });
+    expect(problems[0]).toMatch(/^INBOX_ADMIN_TOKEN must be 32 to 512 printable characters/);
+    expect(problems.join()).not.toContain('secret123');
+  });
+
+  it('lists every problem at once', () => {
+    expect(problemsOf({ PORT: 'x', EVENT_STORE: 'y', LOG_LEVEL: 'loud' })).toHaveLength(3);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadAppConfig({ PORT: '', EVENT_STORE: '' }, '/srv').port).toBe(3000);
+  });
+});

@@ -1,0 +1,91 @@
+/**
+ * The server as an operator starts it: its own process, configured by the environment, stopped by a signal.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { temporaryDataDir } from './support/test-app';
+
+const MAIN = join(__dirname, '..', 'apps', 'inbox-api', 'src', 'main.ts');
+
+function startServer(env: NodeJS.ProcessEnv): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | string>;
+} {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', MAIN], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
+  return { child, output: () => output, exited };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+async function waitForHealth(url: string, timeoutMs: number): Promise<Response> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fetch(url);
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+describe('the server process', () => {
+  it('starts on the embedded store in DATA_DIR, answers /health, and stops cleanly on SIGTERM', async () => {
+    const data = temporaryDataDir();
+    const port = await freePort();
+    const server = startServer({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: data.dir });
+    try {
+      const response = await waitForHealth(`http://127.0.0.1:${port}/health`, 15_000);
+      expect(await response.json()).toMatchObject({ status: 'ok', eventStore: 'sqlite' });
+      expect(existsSync(join(data.dir, 'events.sqlite'))).toBe(true);
+      expect(server.output()).toContain(`team-inbox listening on http://127.0.0.1:${port}`);
+
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      expect(server.output()).toContain('Shut down cleanly');
+    } finally {
+      server.child.kill('SIGKILL');
+      data.remove();
+    }
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT must be a whole number from 1 to 65535 (got "eighty")'],
+    [{ EVENT_STORE: 'mongodb' }, 'EVENT_STORE must be one of: sqlite, eventstoredb (got "mongodb")'],
+    [{ EVENT_STORE: 'eventstoredb' }, 'EVENTSTORE_CONNECTION_STRING is required when EVENT_STORE=eventstoredb'],
+  ])('refuses to start with %j, naming the variable', async (env, message) => {
+    const data = temporaryDataDir();
+    const server = startServer({ ...env, DATA_DIR: data.dir });
+    try {
+      expect(await server.exited).toBe(78);
+      expect(server.output()).toContain('team-inbox cannot start. Invalid configuration');
+      expect(server.output()).toContain(message);
+      expect(existsSync(join(data.dir, 'events.sqlite'))).toBe(false);
+    } finally {
+      data.remove();
+    }
+  });
+});
