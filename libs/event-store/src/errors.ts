@@ -28,7 +28,7 @@ export class EventStoreUnavailableError extends Error {
   }
 }
 
-/** An append the store refuses whatever the state: an empty batch, a bad stream name, a duplicate id. */
+/** An append the store refuses whatever the state: no events, a bad stream name or type, an id twice in one append. */
 export class InvalidAppendError extends Error {
   override readonly name = 'InvalidAppendError';
 }

@@ -36,11 +36,14 @@ import {
   translateError,
 } from './eventstoredb-mapping';
 
-export interface EventStoreDbEventStoreOptions {
-  connectionString: string;
+export type EventStoreDbEventStoreOptions = (
+  | { connectionString: string }
+  /** A client made elsewhere: the adapter's unit tests pass a fake one. */
+  | { client: EventStoreDBClient }
+) & {
   /** How long a health check waits for the server. */
   healthCheckTimeoutMs?: number;
-}
+};
 
 export class EventStoreDbEventStore implements EventStore {
   readonly kind = 'eventstoredb' as const;
@@ -48,7 +51,7 @@ export class EventStoreDbEventStore implements EventStore {
   private readonly healthCheckTimeoutMs: number;
 
   constructor(options: EventStoreDbEventStoreOptions) {
-    this.client = EventStoreDBClient.connectionString(options.connectionString);
+    this.client = 'client' in options ? options.client : EventStoreDBClient.connectionString(options.connectionString);
     this.healthCheckTimeoutMs = options.healthCheckTimeoutMs ?? 2000;
   }
 

@@ -2,7 +2,7 @@
  * An event store held in memory, for unit tests of the layers above the log. It passes the same contract
  * suite as the real adapters, but it keeps nothing across a restart: it is never a default.
  */
-import { EventStoreClosedError, InvalidAppendError, WrongExpectedRevisionError } from '../errors';
+import { EventStoreClosedError, WrongExpectedRevisionError } from '../errors';
 import type {
   ActualRevision,
   AllSubscription,
@@ -25,6 +25,7 @@ export class InMemoryEventStore implements EventStore {
 
   private readonly log: RecordedEvent[] = [];
   private readonly streams = new Map<string, RecordedEvent[]>();
+  /** By stream and event id: a retried append is recognised within its stream, as in the other stores. */
   private readonly byId = new Map<string, RecordedEvent>();
   private closed = false;
   private readonly subscriptions = new LocalSubscriptions(
@@ -42,8 +43,8 @@ export class InMemoryEventStore implements EventStore {
     const stream = this.streams.get(streamId) ?? [];
     const { expectedRevision } = options;
 
-    const first = this.byId.get(events[0].id);
-    if (first && first.streamId === streamId) {
+    const first = this.byId.get(eventKey(streamId, events[0].id));
+    if (first) {
       const expectedFirst =
         expectedRevision === 'any' ? first.revision : expectedRevision === 'no_stream' ? 0n : expectedRevision + 1n;
       const stored = stream.slice(Number(first.revision), Number(first.revision) + events.length);
@@ -61,10 +62,6 @@ export class InMemoryEventStore implements EventStore {
     if (expectedRevision !== 'any' && expectedRevision !== current) {
       throw new WrongExpectedRevisionError(streamId, expectedRevision, current);
     }
-    const duplicate = events.find((event) => this.byId.has(event.id));
-    if (duplicate) {
-      throw new InvalidAppendError(`Event id ${duplicate.id} is already in the log, in another stream or revision`);
-    }
 
     const recordedAt = new Date();
     for (const event of events) {
@@ -81,7 +78,7 @@ export class InMemoryEventStore implements EventStore {
       };
       stream.push(recorded);
       this.log.push(recorded);
-      this.byId.set(recorded.id, recorded);
+      this.byId.set(eventKey(streamId, recorded.id), recorded);
     }
     this.streams.set(streamId, stream);
     this.subscriptions.signal.notify();
@@ -122,4 +119,8 @@ export class InMemoryEventStore implements EventStore {
   private assertOpen(): void {
     if (this.closed) throw new EventStoreClosedError();
   }
+}
+
+function eventKey(streamId: string, eventId: string): string {
+  return `${streamId}\u0000${eventId}`;
 }

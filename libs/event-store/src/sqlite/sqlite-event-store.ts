@@ -2,20 +2,15 @@
  * The embedded event store: one SQLite file (WAL, synchronous=FULL), the default that needs no server.
  *
  * Appends are queued and written together, one transaction (so one fsync) per turn of the event loop:
- * concurrent commands share commits. Each append inside that transaction runs in its own savepoint, so a
- * refused append leaves its neighbours untouched. Positions are SQLite rowids: assigned under the single
+ * concurrent commands share commits. Each append inside that transaction is all or nothing (a savepoint
+ * where it has several events), so a refused append leaves its neighbours untouched. Positions are SQLite rowids: assigned under the single
  * write lock and never reused (nothing is deleted), so a reader that has seen position p never later
  * finds a new event below p.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import {
-  EventStoreClosedError,
-  EventStoreUnavailableError,
-  InvalidAppendError,
-  WrongExpectedRevisionError,
-} from '../errors';
+import { EventStoreClosedError, EventStoreUnavailableError, WrongExpectedRevisionError } from '../errors';
 import type {
   ActualRevision,
   AllSubscription,
@@ -84,7 +79,7 @@ export class SqliteEventStore implements EventStore {
 
   private readonly statements: {
     currentRevision: Database.Statement<[string], { revision: number | bigint }>;
-    findEventById: Database.Statement<[string], { stream_id: string; revision: number | bigint }>;
+    findEventInStream: Database.Statement<[string, string], { revision: number | bigint }>;
     eventsFromRevision: Database.Statement<[string, bigint, number], EventRow>;
     eventsAfterPosition: Database.Statement<[bigint, number], EventRow>;
     insert: Database.Statement<[string, bigint, string, string, string, string, number]>;
@@ -108,7 +103,7 @@ export class SqliteEventStore implements EventStore {
       currentRevision: this.db.prepare(
         'SELECT revision FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1',
       ),
-      findEventById: this.db.prepare('SELECT stream_id, revision FROM events WHERE event_id = ?'),
+      findEventInStream: this.db.prepare('SELECT revision FROM events WHERE stream_id = ? AND event_id = ?'),
       eventsFromRevision: this.db.prepare(
         'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?',
       ),
@@ -133,7 +128,9 @@ export class SqliteEventStore implements EventStore {
     this.appendBatch = this.db.transaction((batch: PendingAppend[]) =>
       batch.map((append): AppendOutcome => {
         try {
-          return { ok: true, result: this.appendInSavepoint(append) };
+          // A single INSERT that fails writes nothing; several need a savepoint so that a failure undoes them all.
+          const result = append.events.length === 1 ? this.writeAppend(append) : this.appendInSavepoint(append);
+          return { ok: true, result };
         } catch (error) {
           if (isUnavailable(error)) throw error; // the whole commit is lost: fail every append in it
           return { ok: false, error };
@@ -229,37 +226,30 @@ export class SqliteEventStore implements EventStore {
     if (outcomes.some((outcome) => outcome.ok)) this.subscriptions.signal.notify();
   }
 
-  /** Runs inside the batch transaction, in a savepoint of its own. */
+  /** Runs inside the batch transaction; all or nothing (see `flush`). */
   private writeAppend({ streamId, events, expectedRevision }: PendingAppend): AppendResult {
-    const replay = this.findEarlierAppend(streamId, events, expectedRevision);
-    if (replay) return replay;
-
     const current = this.currentRevision(streamId);
-    if (!revisionMatches(expectedRevision, current)) {
-      throw new WrongExpectedRevisionError(streamId, expectedRevision, current);
+    if (expectedRevision === 'any' || !revisionMatches(expectedRevision, current)) {
+      // A retried append that had succeeded finds its events where it expected to write them.
+      const replay = this.findEarlierAppend(streamId, events, expectedRevision);
+      if (replay) return replay;
+      if (expectedRevision !== 'any') throw new WrongExpectedRevisionError(streamId, expectedRevision, current);
     }
     let revision = current === 'no_stream' ? -1n : current;
     let position = 0n;
     const recordedAt = Date.now();
     for (const event of events) {
       revision += 1n;
-      try {
-        const { lastInsertRowid } = this.statements.insert.run(
-          streamId,
-          revision,
-          event.id,
-          event.type,
-          JSON.stringify(event.data),
-          JSON.stringify(event.metadata ?? {}),
-          recordedAt,
-        );
-        position = BigInt(lastInsertRowid);
-      } catch (error) {
-        if (isConstraintViolation(error)) {
-          throw new InvalidAppendError(`Event id ${event.id} is already in the log, in another stream or revision`);
-        }
-        throw error;
-      }
+      const { lastInsertRowid } = this.statements.insert.run(
+        streamId,
+        revision,
+        event.id,
+        event.type,
+        JSON.stringify(event.data),
+        JSON.stringify(event.metadata ?? {}),
+        recordedAt,
+      );
+      position = BigInt(lastInsertRowid);
     }
     return { nextRevision: revision, position };
   }
@@ -273,12 +263,12 @@ export class SqliteEventStore implements EventStore {
     events: readonly NewEvent[],
     expectedRevision: ExpectedRevision,
   ): AppendResult | undefined {
-    const first = this.statements.findEventById.get(events[0].id);
+    const first = this.statements.findEventInStream.get(streamId, events[0].id);
     if (!first) return undefined;
     const firstRevision = BigInt(first.revision);
     const expectedFirst =
       expectedRevision === 'any' ? firstRevision : expectedRevision === 'no_stream' ? 0n : expectedRevision + 1n;
-    if (first.stream_id !== streamId || firstRevision !== expectedFirst) return undefined;
+    if (firstRevision !== expectedFirst) return undefined;
 
     const stored = this.statements.eventsFromRevision.all(streamId, firstRevision, events.length);
     const sameEvents = stored.length === events.length && stored.every((row, i) => row.event_id === events[i].id);
@@ -315,7 +305,8 @@ export class SqliteEventStore implements EventStore {
         recorded_at INTEGER NOT NULL
       );
       CREATE UNIQUE INDEX IF NOT EXISTS events_by_stream ON events (stream_id, revision);
-      CREATE UNIQUE INDEX IF NOT EXISTS events_by_id ON events (event_id);
+      -- No index on event_id: every index page an append dirties is written to the WAL and fsynced, and the
+      -- only lookup by id (a retried append, found where it conflicts) reads one stream through events_by_stream.
       PRAGMA user_version = ${SCHEMA_VERSION};
       COMMIT;
     `);
@@ -346,10 +337,6 @@ function sqliteCode(error: unknown): string {
 
 function isUnavailable(error: unknown): boolean {
   return UNAVAILABLE_CODES.test(sqliteCode(error));
-}
-
-function isConstraintViolation(error: unknown): boolean {
-  return sqliteCode(error).startsWith('SQLITE_CONSTRAINT');
 }
 
 function describe(error: unknown): string {

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { WrongExpectedRevisionError } from '../errors';
+import { InvalidAppendError, WrongExpectedRevisionError } from '../errors';
 import type { EventStore, NewEvent, Position, RecordedEvent } from '../event-store';
 
 export interface EventStoreContractSubject {
@@ -146,6 +146,48 @@ export function describeEventStoreContract(name: string, subject: EventStoreCont
         );
         expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
         expect((await collect(store.readStream(streamId))).map((e) => e.revision)).toEqual([0n, 1n]);
+      });
+    });
+
+    describe('refused appends', () => {
+      it.each([
+        ['no events', (): NewEvent[] => []],
+        [
+          'an id twice in one append',
+          (): NewEvent[] => {
+            const event = newEvent();
+            return [event, { ...event }];
+          },
+        ],
+        ['an empty event type', (): NewEvent[] => [{ ...newEvent(), type: '' }]],
+        ['a system event type', (): NewEvent[] => [{ ...newEvent(), type: '$metadata' }]],
+      ])('refuses %s with InvalidAppendError and writes nothing', async (_, events) => {
+        const streamId = stream();
+        const headBefore = await store.headPosition();
+        await expect(store.append(streamId, events(), { expectedRevision: 'any' })).rejects.toBeInstanceOf(
+          InvalidAppendError,
+        );
+        expect(await collect(store.readStream(streamId))).toEqual([]);
+        expect(await store.headPosition()).toBe(headBefore);
+      });
+
+      it('refuses a system stream name', async () => {
+        await expect(store.append('$all', [newEvent()], { expectedRevision: 'any' })).rejects.toBeInstanceOf(
+          InvalidAppendError,
+        );
+      });
+
+      it('refuses one append without touching the others committed beside it', async () => {
+        const [busy, quiet] = [stream(), stream()];
+        await store.append(busy, [newEvent()], { expectedRevision: 'no_stream' });
+        const outcomes = await Promise.allSettled([
+          store.append(busy, [newEvent(), newEvent()], { expectedRevision: 5n }),
+          store.append(quiet, [newEvent(), newEvent()], { expectedRevision: 'no_stream' }),
+          store.append(busy, [newEvent(), newEvent(), newEvent()], { expectedRevision: 0n }),
+        ]);
+        expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
+        expect(await collect(store.readStream(busy))).toHaveLength(4);
+        expect(await collect(store.readStream(quiet))).toHaveLength(2);
       });
     });
 
