@@ -31,7 +31,6 @@ export class AppModule {
               ],
               censor: '[redacted]',
             },
-            autoLogging: { ignore: (req) => req.url === '/health' },
           },
         }),
         EventStoreModule.forRoot(
