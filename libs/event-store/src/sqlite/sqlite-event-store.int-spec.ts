@@ -1,8 +1,10 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sqliteEventStoreFile } from '../create-event-store';
-import { describeEventStoreContract } from '../testing/event-store.contract';
+import type { RecordedEvent } from '../event-store';
+import { collect, describeEventStoreContract, newEvent } from '../testing/event-store.contract';
 import { SqliteEventStore } from './sqlite-event-store';
 
 const dataDirs: string[] = [];
@@ -22,4 +24,63 @@ describeEventStoreContract('SqliteEventStore', {
   open,
   reopen: open,
   childEnvironment: () => ({ EVENT_STORE: 'sqlite', DATA_DIR: dataDir }),
+});
+
+describe('SqliteEventStore (embedded specifics)', () => {
+  let store: SqliteEventStore;
+  afterEach(async () => {
+    await store?.close();
+  });
+
+  it('keeps its log in a WAL-mode file, as the durability promise needs', async () => {
+    store = await open();
+    const probe = new Database(sqliteEventStoreFile(dataDir), { readonly: true });
+    try {
+      expect(probe.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      probe.close();
+    }
+  });
+
+  it('refuses to open where WAL is impossible rather than run without it', () => {
+    expect(() => new SqliteEventStore({ filename: ':memory:' })).toThrow(/cannot be opened as a durable event store/);
+  });
+
+  it('shares one commit among appends that arrive together (group commit)', async () => {
+    store = await open();
+    await Promise.all(
+      Array.from({ length: 64 }, (_, i) => store.append(`group-${i}`, [newEvent()], { expectedRevision: 'no_stream' })),
+    );
+    expect(store.stats()).toEqual({ commits: 1, appendsCommitted: 64 });
+
+    await store.append('group-0', [newEvent()], { expectedRevision: 0n });
+    expect(store.stats()).toEqual({ commits: 2, appendsCommitted: 65 });
+  });
+
+  it('still writes appends accepted before close', async () => {
+    store = await open();
+    const accepted = store.append('closing', [newEvent()], { expectedRevision: 'no_stream' });
+    await store.close();
+    await expect(accepted).resolves.toMatchObject({ nextRevision: 0n });
+
+    store = await open();
+    expect(await collect(store.readStream('closing'))).toHaveLength(1);
+  });
+
+  it('sees appends made by another process on the same file, live', async () => {
+    store = await open();
+    const other = await open();
+    try {
+      const subscription = store.subscribeToAll();
+      const iterator = subscription[Symbol.asyncIterator]();
+      const next = iterator.next();
+      const event = newEvent('FromElsewhere');
+      await other.append('elsewhere', [event], { expectedRevision: 'no_stream' });
+      const result = await next;
+      expect((result.value as RecordedEvent).id).toBe(event.id);
+      await subscription.close();
+    } finally {
+      await other.close();
+    }
+  });
 });

@@ -63,6 +63,7 @@ interface PendingAppend {
 type AppendOutcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
 
 const SCHEMA_VERSION = 1;
+const SYNCHRONOUS_FULL = 2;
 
 /** SQLite result codes meaning the store cannot take writes now, rather than that the append is wrong. */
 const UNAVAILABLE_CODES = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|CANTOPEN|READONLY|CORRUPT|NOTADB|PROTOCOL)/;
@@ -73,6 +74,8 @@ export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly pageSize: number;
   private pending: PendingAppend[] = [];
+  private commits = 0;
+  private appendsCommitted = 0;
   private flushScheduled = false;
   private closed = false;
   private readonly subscriptions: LocalSubscriptions;
@@ -93,9 +96,16 @@ export class SqliteEventStore implements EventStore {
     mkdirSync(dirname(options.filename), { recursive: true });
     this.db = new Database(options.filename);
     this.db.defaultSafeIntegers(true);
-    this.db.pragma('journal_mode = WAL');
+    const journalMode = String(this.db.pragma('journal_mode = WAL', { simple: true }));
     // FULL: a commit is on disk before append resolves. NORMAL would lose the last commits on power loss.
     this.db.pragma('synchronous = FULL');
+    const synchronous = Number(this.db.pragma('synchronous', { simple: true }));
+    if (journalMode !== 'wal' || synchronous !== SYNCHRONOUS_FULL) {
+      this.db.close();
+      throw new Error(
+        `${options.filename} cannot be opened as a durable event store: journal_mode=${journalMode}, synchronous=${synchronous} (need wal and 2, FULL)`,
+      );
+    }
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
 
@@ -181,6 +191,11 @@ export class SqliteEventStore implements EventStore {
     return this.subscriptions.subscribe(options);
   }
 
+  /** Transactions committed and appends they carried, since open: how well group commit is sharing. */
+  stats(): { commits: number; appendsCommitted: number } {
+    return { commits: this.commits, appendsCommitted: this.appendsCommitted };
+  }
+
   async headPosition(): Promise<Position | undefined> {
     this.assertOpen();
     const { position } = this.statements.head.get() ?? { position: null };
@@ -219,9 +234,12 @@ export class SqliteEventStore implements EventStore {
       for (const append of batch) append.reject(failure);
       return;
     }
+    this.commits++;
     outcomes.forEach((outcome, index) => {
-      if (outcome.ok) batch[index].resolve(outcome.result);
-      else batch[index].reject(outcome.error);
+      if (outcome.ok) {
+        this.appendsCommitted++;
+        batch[index].resolve(outcome.result);
+      } else batch[index].reject(outcome.error);
     });
     if (outcomes.some((outcome) => outcome.ok)) this.subscriptions.signal.notify();
   }
