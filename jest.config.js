@@ -18,7 +18,10 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'],
-  transform: { '^.+\\.ts$': swc },
+  // content-disposition (under @fastify/static, for the API docs) ships ES modules only; Node loads them
+  // with require(esm), Jest does not, so it is compiled to CommonJS like the sources.
+  transform: { '^.+\\.ts$': swc, '/node_modules/content-disposition/.+\\.js$': swc },
+  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   moduleNameMapper: {
     '^@team-inbox/([a-z-]+)$': '<rootDir>/libs/$1/src',
     '^@team-inbox/([a-z-]+)/(.*)$': '<rootDir>/libs/$1/src/$2',

@@ -16,8 +16,9 @@ export interface RunningApp {
 
 export function temporaryDataDir(): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'team-inbox-e2e-'));
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return { dir, remove: () => temporaryDataDir.remove(dir) };
 }
+temporaryDataDir.remove = (dir: string): void => rmSync(dir, { recursive: true, force: true });
 
 export async function startApp(
   options: { env?: NodeJS.ProcessEnv; eventStore?: EventStore; dataDir?: string } = {},

@@ -1,8 +1,15 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
 import type { AppConfig } from '@team-inbox/config';
+import { ConversationSummariesProjection, ConversationsModule } from '@team-inbox/conversations';
 import { EventStoreModule, type EventStore } from '@team-inbox/event-store';
+import { ProjectionsModule } from '@team-inbox/projections';
+import { TeamModule, TeamProjection } from '@team-inbox/team';
 import { LoggerModule } from 'nestjs-pino';
 import { HealthController } from './health/health.controller';
+import { createValidationPipe } from './http/validation';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
@@ -21,7 +28,7 @@ export class AppModule {
         LoggerModule.forRoot({
           pinoHttp: {
             level: config.logLevel,
-            // Tokens travel in headers: never let them reach a log line.
+            // Tokens and webhook signatures travel in headers: never let them reach a log line.
             redact: {
               paths: [
                 'req.headers.authorization',
@@ -40,9 +47,20 @@ export class AppModule {
               ? { kind: 'eventstoredb', connectionString: config.eventStoreConnectionString ?? '' }
               : { kind: 'sqlite', dataDir: config.dataDir },
         ),
+        CqrsModule.forRoot(),
+        ProjectionsModule.forRoot({
+          dataDir: config.dataDir,
+          projections: [TeamProjection, ConversationSummariesProjection],
+        }),
+        TeamModule.forRoot({ adminToken: config.adminToken, dataDir: config.dataDir }),
+        ConversationsModule,
       ],
       controllers: [HealthController],
-      providers: [{ provide: APP_CONFIG, useValue: config }],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+      ],
       exports: [APP_CONFIG],
     };
   }

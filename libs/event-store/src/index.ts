@@ -5,3 +5,4 @@ export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite/sqlite-
 export { EventStoreDbEventStore, type EventStoreDbEventStoreOptions } from './eventstoredb/eventstoredb-event-store';
 export { InMemoryEventStore } from './in-memory/in-memory-event-store';
 export { EventStoreModule } from './event-store.module';
+export { collect } from './collect';

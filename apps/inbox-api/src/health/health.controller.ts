@@ -1,18 +1,24 @@
 import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
-import { EVENT_STORE, type EventStore } from '@team-inbox/event-store';
+import { EVENT_STORE, positionToString, type EventStore } from '@team-inbox/event-store';
+import { Projector } from '@team-inbox/projections';
+import { Public } from '@team-inbox/team';
 
 export interface HealthReport {
   status: 'ok';
   eventStore: EventStore['kind'];
-  /** The log position the read models reflect; null until the inbox projections run. */
-  projectionPosition: string | null;
+  /** The log position the read models reflect ("0" before the first event). */
+  projectionPosition: string;
 }
 
 @Controller('health')
 export class HealthController {
-  constructor(@Inject(EVENT_STORE) private readonly eventStore: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    private readonly projector: Projector,
+  ) {}
 
   /** No authentication: load balancers and orchestrators probe it. */
+  @Public()
   @Get()
   async check(): Promise<HealthReport> {
     try {
@@ -22,6 +28,10 @@ export class HealthController {
         `The event store (${this.eventStore.kind}) cannot be reached: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
-    return { status: 'ok', eventStore: this.eventStore.kind, projectionPosition: null };
+    return {
+      status: 'ok',
+      eventStore: this.eventStore.kind,
+      projectionPosition: positionToString(this.projector.checkpoint),
+    };
   }
 }

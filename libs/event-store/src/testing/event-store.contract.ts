@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { collect } from '../collect';
 import { InvalidAppendError, WrongExpectedRevisionError } from '../errors';
 import type { EventStore, NewEvent, Position, RecordedEvent } from '../event-store';
 
@@ -22,11 +23,7 @@ export function newEvent(type = 'Tested', data: NewEvent['data'] = {}): NewEvent
   return { id: randomUUID(), type, data, metadata: { correlationId: randomUUID() } };
 }
 
-export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of iterable) items.push(item);
-  return items;
-}
+export { collect };
 
 const WRITER_SCRIPT = join(__dirname, 'acknowledging-writer.ts');
 

@@ -1,0 +1,150 @@
+/**
+ * The rules of a conversation, as a decider: `decide(command, state)` gives the events a command causes,
+ * `evolve(state, event)` folds them. Pure: no framework, no store, no clock. The rules are the help
+ * article's: an unassigned conversation is taken by whoever replies; a customer's message reopens a closed
+ * one and keeps its assignee; a command that changes nothing appends nothing.
+ */
+import { ConflictError, NotFoundError } from '@team-inbox/core';
+import type { ConversationEvent, Customer } from './conversation.events';
+
+export type ConversationState =
+  | { status: 'none' }
+  | { status: 'open' | 'closed'; conversationId: string; customerId: string; assigneeId: string | null };
+
+export const initialState: ConversationState = { status: 'none' };
+
+export type ConversationCommand =
+  | {
+      type: 'StartConversation';
+      conversationId: string;
+      customer: Customer;
+      subject: string | null;
+      messageId: string;
+      body: string;
+    }
+  | { type: 'PostCustomerMessage'; conversationId: string; messageId: string; body: string }
+  | { type: 'ReplyToConversation'; conversationId: string; memberId: string; messageId: string; body: string }
+  | { type: 'AssignConversation'; conversationId: string; assigneeId: string }
+  | { type: 'UnassignConversation'; conversationId: string }
+  /** A removed member's conversations: only where that member is still the assignee. */
+  | { type: 'UnassignRemovedMember'; conversationId: string; memberId: string }
+  | { type: 'CloseConversation'; conversationId: string }
+  | { type: 'ReopenConversation'; conversationId: string };
+
+export function evolve(state: ConversationState, event: ConversationEvent): ConversationState {
+  switch (event.type) {
+    case 'ConversationStarted':
+      return {
+        status: 'open',
+        conversationId: event.data.conversationId,
+        customerId: event.data.customer.id,
+        assigneeId: null,
+      };
+    case 'ConversationAssigned':
+      return state.status === 'none' ? state : { ...state, assigneeId: event.data.assigneeId };
+    case 'ConversationUnassigned':
+      return state.status === 'none' ? state : { ...state, assigneeId: null };
+    case 'ConversationClosed':
+      return state.status === 'none' ? state : { ...state, status: 'closed' };
+    case 'ConversationReopened':
+      return state.status === 'none' ? state : { ...state, status: 'open' };
+    case 'MessageSent':
+    case 'StoreEventRecorded':
+      return state;
+  }
+}
+
+export function decide(command: ConversationCommand, state: ConversationState): ConversationEvent[] {
+  const conversationId = command.conversationId;
+  if (command.type === 'StartConversation') {
+    if (state.status !== 'none') throw new ConflictError(`Conversation ${conversationId} has already started`);
+    return [
+      { type: 'ConversationStarted', data: { conversationId, customer: command.customer, subject: command.subject } },
+      {
+        type: 'MessageSent',
+        data: {
+          conversationId,
+          messageId: command.messageId,
+          author: { type: 'customer', id: command.customer.id },
+          body: command.body,
+        },
+      },
+    ];
+  }
+  if (state.status === 'none') throw new NotFoundError(`No conversation ${conversationId}`);
+
+  switch (command.type) {
+    case 'PostCustomerMessage': {
+      const message: ConversationEvent = {
+        type: 'MessageSent',
+        data: {
+          conversationId,
+          messageId: command.messageId,
+          author: { type: 'customer', id: state.customerId },
+          body: command.body,
+        },
+      };
+      if (state.status === 'open') return [message];
+      return [
+        { type: 'ConversationReopened', data: { conversationId, reason: 'customer_replied', storeEventId: null } },
+        message,
+      ];
+    }
+    case 'ReplyToConversation': {
+      const reply: ConversationEvent = {
+        type: 'MessageSent',
+        data: {
+          conversationId,
+          messageId: command.messageId,
+          author: { type: 'member', id: command.memberId },
+          body: command.body,
+        },
+      };
+      if (state.assigneeId !== null) return [reply];
+      return [
+        {
+          type: 'ConversationAssigned',
+          data: { conversationId, assigneeId: command.memberId, previousAssigneeId: null, reason: 'replied' },
+        },
+        reply,
+      ];
+    }
+    case 'AssignConversation':
+      if (state.assigneeId === command.assigneeId) return [];
+      return [
+        {
+          type: 'ConversationAssigned',
+          data: {
+            conversationId,
+            assigneeId: command.assigneeId,
+            previousAssigneeId: state.assigneeId,
+            reason: 'manual',
+          },
+        },
+      ];
+    case 'UnassignConversation':
+      if (state.assigneeId === null) return [];
+      return [
+        {
+          type: 'ConversationUnassigned',
+          data: { conversationId, previousAssigneeId: state.assigneeId, reason: 'manual' },
+        },
+      ];
+    case 'UnassignRemovedMember':
+      if (state.assigneeId !== command.memberId) return [];
+      return [
+        {
+          type: 'ConversationUnassigned',
+          data: { conversationId, previousAssigneeId: command.memberId, reason: 'member_removed' },
+        },
+      ];
+    case 'CloseConversation':
+      return state.status === 'closed' ? [] : [{ type: 'ConversationClosed', data: { conversationId } }];
+    case 'ReopenConversation':
+      return state.status === 'open'
+        ? []
+        : [{ type: 'ConversationReopened', data: { conversationId, reason: 'manual', storeEventId: null } }];
+  }
+}
+
+export const conversationDecider = { initialState, evolve, decide };

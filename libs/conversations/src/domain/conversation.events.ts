@@ -1,0 +1,74 @@
+/**
+ * The facts recorded in a `conversation-<uuid>` stream (DESIGN.md). Plain data: reasons are data, not
+ * separate event types, and every event names the conversation it belongs to.
+ */
+// Type aliases, not interfaces: they must fit the event store's JSON types.
+export type Customer = {
+  id: string;
+  name: string | null;
+  email: string | null;
+};
+
+export type MessageAuthor = {
+  type: 'customer' | 'member';
+  id: string;
+};
+
+type Event<Type extends string, Data> = { type: Type; data: Data };
+
+export type ConversationStarted = Event<
+  'ConversationStarted',
+  { conversationId: string; customer: Customer; subject: string | null }
+>;
+export type MessageSent = Event<
+  'MessageSent',
+  { conversationId: string; messageId: string; author: MessageAuthor; body: string }
+>;
+export type ConversationAssigned = Event<
+  'ConversationAssigned',
+  { conversationId: string; assigneeId: string; previousAssigneeId: string | null; reason: 'manual' | 'replied' }
+>;
+export type ConversationUnassigned = Event<
+  'ConversationUnassigned',
+  { conversationId: string; previousAssigneeId: string; reason: 'manual' | 'member_removed' }
+>;
+export type ConversationClosed = Event<'ConversationClosed', { conversationId: string }>;
+export type ConversationReopened = Event<
+  'ConversationReopened',
+  { conversationId: string; reason: 'customer_replied' | 'store_event' | 'manual'; storeEventId: string | null }
+>;
+export type StoreEventRecorded = Event<
+  'StoreEventRecorded',
+  { conversationId: string; storeEventId: string; type: string; summary: string; requiresAction: boolean }
+>;
+
+export type ConversationEvent =
+  | ConversationStarted
+  | MessageSent
+  | ConversationAssigned
+  | ConversationUnassigned
+  | ConversationClosed
+  | ConversationReopened
+  | StoreEventRecorded;
+
+export type ConversationEventType = ConversationEvent['type'];
+
+export const CONVERSATION_EVENT_TYPES: readonly ConversationEventType[] = [
+  'ConversationStarted',
+  'MessageSent',
+  'ConversationAssigned',
+  'ConversationUnassigned',
+  'ConversationClosed',
+  'ConversationReopened',
+  'StoreEventRecorded',
+];
+
+export const CONVERSATION_STREAM_PREFIX = 'conversation-';
+
+export function conversationStreamId(conversationId: string): string {
+  return `${CONVERSATION_STREAM_PREFIX}${conversationId}`;
+}
+
+export function isConversationEvent(event: { type: string }): event is ConversationEvent {
+  return (CONVERSATION_EVENT_TYPES as readonly string[]).includes(event.type);
+}

@@ -1,0 +1,144 @@
+/**
+ * Carries out a conversation command: load the stream, fold, decide, append at the revision read.
+ *
+ * Without `If-Match`, a concurrent writer is resolved here: reload and decide again, a bounded number of
+ * times, so no command is lost and revisions stay gap-free. With `If-Match`, a different revision is the
+ * caller's business: 412 with what the conversation is now.
+ */
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import {
+  ConflictError,
+  NotFoundError,
+  PreconditionFailedError,
+  deterministicUuid,
+  eventMetadata,
+  type CommandContext,
+} from '@team-inbox/core';
+import {
+  EVENT_STORE,
+  WrongExpectedRevisionError,
+  collect,
+  type EventStore,
+  type NewEvent,
+  type RecordedEvent,
+} from '@team-inbox/event-store';
+import { randomUUID } from 'node:crypto';
+import { ExecuteConversationCommand, type ConversationCommandResult } from './conversation-command';
+import { decide, evolve, initialState, type ConversationState } from './domain/conversation.decider';
+import { conversationStreamId, isConversationEvent, type ConversationEvent } from './domain/conversation.events';
+import { conversationDetails, summaryOf } from './domain/conversation.view';
+
+/** Enough for a burst of writers on one conversation; past it the caller hears 409 and may retry. */
+export const MAX_ATTEMPTS = 25;
+
+@CommandHandler(ExecuteConversationCommand)
+export class ExecuteConversationCommandHandler implements ICommandHandler<ExecuteConversationCommand> {
+  constructor(@Inject(EVENT_STORE) private readonly eventStore: EventStore) {}
+
+  async execute({
+    command,
+    context,
+    expectedRevision,
+  }: ExecuteConversationCommand): Promise<ConversationCommandResult> {
+    const streamId = conversationStreamId(command.conversationId);
+    for (let attempt = 1; ; attempt++) {
+      const recorded = await collect(this.eventStore.readStream(streamId));
+      const current = recorded.length === 0 ? undefined : recorded[recorded.length - 1];
+
+      const replayed = this.findEarlierExecution(recorded, context);
+      if (replayed) return replayed;
+
+      if (expectedRevision !== undefined && current?.revision !== expectedRevision) {
+        throw this.preconditionFailed(recorded, expectedRevision);
+      }
+
+      const state = recorded.reduce<ConversationState>(
+        (folded, event) =>
+          isConversationEvent(event) ? evolve(folded, event) : folded,
+        initialState,
+      );
+      const decided = decide(command, state);
+      if (decided.length === 0) return this.result(recorded, [], current!.position);
+
+      const metadata = eventMetadata(context);
+      const newEvents: NewEvent[] = decided.map((event, index) => ({
+        id: eventId(context, streamId, index),
+        type: event.type,
+        data: event.data,
+        metadata,
+      }));
+      try {
+        const appended = await this.eventStore.append(streamId, newEvents, {
+          expectedRevision: current?.revision ?? 'no_stream',
+        });
+        const firstRevision = appended.nextRevision - BigInt(newEvents.length) + 1n;
+        const asRecorded = newEvents.map((event, index): RecordedEvent => ({
+          ...event,
+          streamId,
+          metadata,
+          revision: firstRevision + BigInt(index),
+          position: appended.position,
+          recordedAt: context.occurredAt,
+        }));
+        return this.result([...recorded, ...asRecorded], decided, appended.position);
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError)) throw error;
+        if (expectedRevision !== undefined) {
+          throw this.preconditionFailed(await collect(this.eventStore.readStream(streamId)), expectedRevision);
+        }
+        if (attempt >= MAX_ATTEMPTS) {
+          throw new ConflictError(
+            `Conversation ${command.conversationId} kept changing while this command was tried ${MAX_ATTEMPTS} times; retry it`,
+          );
+        }
+      }
+    }
+  }
+
+  /**
+   * A retried request (same idempotency key and actor) whose events are already in the stream, because the
+   * first attempt appended them before its process stopped: answer as of those events, decide nothing again.
+   */
+  private findEarlierExecution(
+    recorded: RecordedEvent[],
+    context: CommandContext,
+  ): ConversationCommandResult | undefined {
+    if (!context.idempotencyKey) return undefined;
+    let last = -1;
+    recorded.forEach((event, index) => {
+      const { idempotencyKey, actor } = event.metadata as { idempotencyKey?: unknown; actor?: { id?: unknown } };
+      if (idempotencyKey === context.idempotencyKey && actor?.id === context.actor.id) last = index;
+    });
+    if (last < 0) return undefined;
+    const upTo = recorded.slice(0, last + 1);
+    return this.result(upTo, [], upTo[upTo.length - 1].position);
+  }
+
+  private result(
+    recorded: RecordedEvent[],
+    appended: ConversationEvent[],
+    position: bigint,
+  ): ConversationCommandResult {
+    const conversation = conversationDetails(recorded);
+    if (!conversation) throw new Error('A conversation stream without ConversationStarted');
+    return { conversation, position, appendedTypes: appended.map((event) => event.type) };
+  }
+
+  private preconditionFailed(recorded: RecordedEvent[], expectedRevision: bigint): Error {
+    const conversation = conversationDetails(recorded);
+    if (!conversation) return new NotFoundError(`No conversation ${recorded[0]?.streamId ?? ''}`);
+    return new PreconditionFailedError(
+      `If-Match names revision ${expectedRevision}, but conversation ${conversation.id} is at revision ${conversation.revision}`,
+      { ...summaryOf(conversation) },
+      conversation.revision,
+    );
+  }
+}
+
+/** With an idempotency key, a retry writes the same event ids, which the event store recognises. */
+function eventId(context: CommandContext, streamId: string, index: number): string {
+  return context.idempotencyKey
+    ? deterministicUuid('event', context.actor.type, context.actor.id, context.idempotencyKey, streamId, String(index))
+    : randomUUID();
+}

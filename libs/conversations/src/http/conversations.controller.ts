@@ -1,0 +1,240 @@
+/** API.md's conversation commands, and one conversation read from its stream (with its ETag). */
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  ParseUUIDPipe,
+  PayloadTooLargeException,
+  Post,
+  Req,
+  Res,
+} from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { NotFoundError, UnprocessableError, deterministicUuid, type CommandContext } from '@team-inbox/core';
+import { EVENT_STORE, collect, positionToString, type EventStore } from '@team-inbox/event-store';
+import { AllowedRoles, CurrentPrincipal, TeamDirectory, requestContext, type Principal } from '@team-inbox/team';
+import type { FastifyReply } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { ExecuteConversationCommand, type ConversationCommandResult } from '../conversation-command';
+import type { ConversationCommand } from '../domain/conversation.decider';
+import { conversationStreamId } from '../domain/conversation.events';
+import { conversationDetails, summaryOf, type ConversationDetails } from '../domain/conversation.view';
+import {
+  AssignConversationDto,
+  MAX_MESSAGE_CHARACTERS,
+  MessageBodyDto,
+  NoFieldsPipe,
+  StartConversationDto,
+} from './conversations.dto';
+import { parseIfMatch } from './if-match';
+
+type HttpRequest = { headers: Record<string, string | string[] | undefined> };
+const uuid = new ParseUUIDPipe({ errorHttpStatusCode: 400 });
+
+@ApiTags('conversations')
+@ApiBearerAuth()
+@ApiHeader({ name: 'Idempotency-Key', required: false, description: '1 to 200 printable characters' })
+@Controller('conversations')
+export class ConversationsController {
+  constructor(
+    private readonly commandBus: CommandBus,
+    private readonly directory: TeamDirectory,
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+  ) {}
+
+  @Post()
+  @AllowedRoles('integration')
+  async start(
+    @Body() body: StartConversationDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: HttpRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    assertMessageLength(body.body);
+    const context = requestContext(principal, request);
+    const conversationId = newId('conversation', context);
+    const messageId = newId('message', context);
+    const result = await this.run(
+      {
+        type: 'StartConversation',
+        conversationId,
+        customer: { id: body.customer.id, name: body.customer.name ?? null, email: body.customer.email ?? null },
+        subject: body.subject ?? null,
+        messageId,
+        body: body.body,
+      },
+      context,
+      undefined,
+      reply,
+    );
+    void reply.header('location', `/conversations/${conversationId}`);
+    return { ...result, messageId };
+  }
+
+  @Post(':id/messages')
+  @AllowedRoles('integration', 'agent', 'admin')
+  async postMessage(
+    @Param('id', uuid) conversationId: string,
+    @Body() body: MessageBodyDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: HttpRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    assertMessageLength(body.body);
+    const context = requestContext(principal, request);
+    const messageId = newId('message', context);
+    const command: ConversationCommand =
+      principal.role === 'integration'
+        ? { type: 'PostCustomerMessage', conversationId, messageId, body: body.body }
+        : {
+            type: 'ReplyToConversation',
+            conversationId,
+            memberId: this.replyingMember(principal),
+            messageId,
+            body: body.body,
+          };
+    return { ...(await this.run(command, context, parseIfMatch(request.headers['if-match']), reply)), messageId };
+  }
+
+  @Post(':id/assign')
+  @HttpCode(200)
+  @AllowedRoles('agent', 'admin')
+  async assign(
+    @Param('id', uuid) conversationId: string,
+    @Body() body: AssignConversationDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: HttpRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const assigneeId = this.assignableMember(body.assigneeId, principal);
+    return this.run(
+      { type: 'AssignConversation', conversationId, assigneeId },
+      requestContext(principal, request),
+      parseIfMatch(request.headers['if-match']),
+      reply,
+    );
+  }
+
+  @Post(':id/unassign')
+  @HttpCode(200)
+  @AllowedRoles('agent', 'admin')
+  unassign(
+    @Param('id', uuid) conversationId: string,
+    @Body(NoFieldsPipe) _body: undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: HttpRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.run(
+      { type: 'UnassignConversation', conversationId },
+      requestContext(principal, request),
+      parseIfMatch(request.headers['if-match']),
+      reply,
+    );
+  }
+
+  @Post(':id/close')
+  @HttpCode(200)
+  @AllowedRoles('agent', 'admin')
+  close(
+    @Param('id', uuid) conversationId: string,
+    @Body(NoFieldsPipe) _body: undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: HttpRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.run(
+      { type: 'CloseConversation', conversationId },
+      requestContext(principal, request),
+      parseIfMatch(request.headers['if-match']),
+      reply,
+    );
+  }
+
+  @Post(':id/reopen')
+  @HttpCode(200)
+  @AllowedRoles('agent', 'admin')
+  reopen(
+    @Param('id', uuid) conversationId: string,
+    @Body(NoFieldsPipe) _body: undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: HttpRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.run(
+      { type: 'ReopenConversation', conversationId },
+      requestContext(principal, request),
+      parseIfMatch(request.headers['if-match']),
+      reply,
+    );
+  }
+
+  /** One conversation, read from its own stream: always current, and its ETag is the stream revision. */
+  @Get(':id')
+  @AllowedRoles('agent', 'admin', 'auditor')
+  async get(
+    @Param('id', uuid) conversationId: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ConversationDetails> {
+    const details = conversationDetails(
+      await collect(this.eventStore.readStream(conversationStreamId(conversationId))),
+    );
+    if (!details) throw new NotFoundError(`No conversation ${conversationId}`);
+    void reply.header('etag', `"${details.revision}"`);
+    return details;
+  }
+
+  private async run(
+    command: ConversationCommand,
+    context: CommandContext,
+    expectedRevision: bigint | undefined,
+    reply: FastifyReply,
+  ) {
+    const result: ConversationCommandResult = await this.commandBus.execute(
+      new ExecuteConversationCommand(command, context, expectedRevision),
+    );
+    void reply.header('etag', `"${result.conversation.revision}"`);
+    return { ...summaryOf(result.conversation), position: positionToString(result.position) };
+  }
+
+  /** Only a team member can reply: the bootstrap admin is no member and cannot be assigned. */
+  private replyingMember(principal: Principal): string {
+    if (principal.actor.type !== 'member') {
+      throw new UnprocessableError('The bootstrap admin is not a team member and cannot reply; use a member token');
+    }
+    return principal.actor.id;
+  }
+
+  private assignableMember(requested: string, principal: Principal): string {
+    const memberId = requested.toLowerCase() === 'me' ? principal.actor.id : requested.toLowerCase();
+    if (requested.toLowerCase() === 'me' && principal.actor.type !== 'member') {
+      throw new UnprocessableError('"me" is the bootstrap admin, who is not a team member and cannot be assigned');
+    }
+    const member = this.directory.activeMember(memberId);
+    if (!member) throw new UnprocessableError(`assigneeId ${memberId} is not an active team member`);
+    if (member.role === 'auditor') {
+      throw new UnprocessableError(`assigneeId ${memberId} is an auditor; only agents and admins can be assigned`);
+    }
+    return member.id;
+  }
+}
+
+function assertMessageLength(body: string): void {
+  const characters = [...body].length;
+  if (characters > MAX_MESSAGE_CHARACTERS) {
+    throw new PayloadTooLargeException(
+      `body is ${characters.toLocaleString('en-US')} characters; a message is at most ${MAX_MESSAGE_CHARACTERS.toLocaleString('en-US')}`,
+    );
+  }
+}
+
+/** With an idempotency key, a retried request names the same conversation and message. */
+function newId(kind: string, context: CommandContext): string {
+  return context.idempotencyKey
+    ? deterministicUuid(kind, context.actor.type, context.actor.id, context.idempotencyKey)
+    : randomUUID();
+}

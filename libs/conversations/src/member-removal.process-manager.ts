@@ -1,0 +1,130 @@
+/**
+ * When a member is removed, every conversation assigned to it goes back to the unassigned queue
+ * (`ConversationUnassigned`, reason `member_removed`).
+ *
+ * A process manager with its own checkpoint: it handles each event of the log in order and moves its
+ * checkpoint only after the work an event calls for is done, so a crash between the removal and the
+ * unassignments is finished on the next start. Its commands carry an idempotency key derived from the
+ * event, so doing that work twice (after a crash, or in two server processes) appends nothing twice.
+ * It also catches an assignment that raced with the removal and landed after it.
+ */
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import type Database from 'better-sqlite3';
+import { systemActor } from '@team-inbox/core';
+import { EVENT_STORE, type EventStore, type Position, type RecordedEvent } from '@team-inbox/event-store';
+import {
+  ProcessManagers,
+  Projector,
+  READ_MODEL_DB,
+  readCheckpoint,
+  writeCheckpoint,
+  type ProcessProgress,
+} from '@team-inbox/projections';
+import { TeamDirectory } from '@team-inbox/team';
+import { ExecuteConversationCommand } from './conversation-command';
+
+const CHECKPOINT = 'member-removal';
+const RETRY_DELAY_MS = 1000;
+/** The read models normally trail by milliseconds; this only bounds a stalled projector. */
+const PROJECTOR_WAIT_MS = 30_000;
+
+@Injectable()
+export class MemberRemovalProcessManager implements ProcessProgress, OnApplicationBootstrap, OnApplicationShutdown {
+  readonly name = CHECKPOINT;
+  private readonly logger = new Logger('MemberRemoval');
+  private position: Position;
+  private stopped = false;
+  private subscription: { close(): Promise<void> } | undefined;
+  private loop: Promise<void> | undefined;
+  private readonly waiters = new Set<{ position: Position; resolve: () => void }>();
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    @Inject(READ_MODEL_DB) private readonly db: Database.Database,
+    private readonly projector: Projector,
+    private readonly directory: TeamDirectory,
+    private readonly commandBus: CommandBus,
+    processManagers: ProcessManagers,
+  ) {
+    this.position = readCheckpoint(db, CHECKPOINT) ?? 0n;
+    processManagers.register(this);
+  }
+
+  onApplicationBootstrap(): void {
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    await this.subscription?.close();
+    await this.loop;
+  }
+
+  async waitFor(position: Position, timeoutMs: number): Promise<boolean> {
+    if (this.position >= position) return true;
+    return new Promise<boolean>((resolve) => {
+      const waiter = {
+        position,
+        resolve: () => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          resolve(this.position >= position);
+        },
+      };
+      const timer = setTimeout(waiter.resolve, timeoutMs);
+      this.waiters.add(waiter);
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        const subscription = this.eventStore.subscribeToAll({ fromPosition: this.position });
+        this.subscription = subscription;
+        for await (const event of subscription) {
+          await this.handle(event);
+          if (this.stopped) return;
+          writeCheckpoint(this.db, CHECKPOINT, event.position);
+          this.position = event.position;
+          for (const waiter of [...this.waiters]) if (waiter.position <= this.position) waiter.resolve();
+        }
+      } catch (error) {
+        if (this.stopped) return;
+        this.logger.error('Stopped on an error; resuming from the checkpoint', error);
+      }
+      if (!this.stopped) await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+    }
+  }
+
+  private async handle(event: RecordedEvent): Promise<void> {
+    if (event.type === 'MemberRemoved') {
+      const { memberId } = event.data as { memberId: string };
+      // The conversation read model must include everything up to the removal before it is searched.
+      await this.projector.waitFor(event.position, PROJECTOR_WAIT_MS);
+      const assigned = this.db
+        .prepare<[string], { id: string }>('SELECT id FROM conversation_summaries WHERE assignee_id = ?')
+        .all(memberId);
+      for (const { id } of assigned) await this.unassign(id, memberId, event);
+    } else if (event.type === 'ConversationAssigned') {
+      const { conversationId, assigneeId } = event.data as { conversationId: string; assigneeId: string };
+      if (this.directory.isRemovedMember(assigneeId)) await this.unassign(conversationId, assigneeId, event);
+    }
+  }
+
+  private async unassign(conversationId: string, memberId: string, cause: RecordedEvent): Promise<void> {
+    const { correlationId } = cause.metadata as { correlationId?: unknown };
+    await this.commandBus.execute(
+      new ExecuteConversationCommand(
+        { type: 'UnassignRemovedMember', conversationId, memberId },
+        {
+          actor: systemActor(CHECKPOINT),
+          occurredAt: new Date(),
+          correlationId: typeof correlationId === 'string' ? correlationId : cause.id,
+          causationId: cause.id,
+          idempotencyKey: `${CHECKPOINT}/${cause.id}`,
+        },
+      ),
+    );
+  }
+}

@@ -1,0 +1,4 @@
+export * from './actor';
+export * from './event-metadata';
+export * from './domain-errors';
+export * from './deterministic-id';

@@ -1,0 +1,5 @@
+export * from './projection';
+export * from './projector';
+export * from './read-model-database';
+export * from './projections.module';
+export * from './process-managers';

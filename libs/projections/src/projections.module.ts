@@ -1,0 +1,67 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type Provider,
+  type Type,
+} from '@nestjs/common';
+import type Database from 'better-sqlite3';
+import { EVENT_STORE, type EventStore } from '@team-inbox/event-store';
+import { PROJECTIONS, type Projection } from './projection';
+import { ProcessManagers } from './process-managers';
+import { Projector } from './projector';
+import { openReadModelDatabase, readModelFile } from './read-model-database';
+
+export const READ_MODEL_DB = Symbol('READ_MODEL_DB');
+
+/** Starts the projector once every module is ready, stops it and closes the read models on shutdown. */
+@Injectable()
+class ProjectorLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    private readonly projector: Projector,
+    @Inject(READ_MODEL_DB) private readonly db: Database.Database,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.projector.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.projector.stop();
+    this.db.close();
+  }
+}
+
+@Module({})
+export class ProjectionsModule {
+  /** The read models in `DATA_DIR`, the projector that keeps them, and the projections given. */
+  static forRoot(options: { dataDir: string; projections: Type<Projection>[] }): DynamicModule {
+    const projectionProviders: Provider[] = options.projections;
+    return {
+      module: ProjectionsModule,
+      global: true,
+      providers: [
+        ...projectionProviders,
+        { provide: READ_MODEL_DB, useFactory: () => openReadModelDatabase(readModelFile(options.dataDir)) },
+        {
+          provide: PROJECTIONS,
+          useFactory: (...projections: Projection[]) => projections,
+          inject: options.projections,
+        },
+        {
+          provide: Projector,
+          useFactory: (store: EventStore, db: Database.Database, projections: Projection[]) =>
+            new Projector(store, db, projections, new Logger('Projector')),
+          inject: [EVENT_STORE, READ_MODEL_DB, PROJECTIONS],
+        },
+        ProjectorLifecycle,
+        ProcessManagers,
+      ],
+      exports: [READ_MODEL_DB, Projector, ProcessManagers, ...options.projections],
+    };
+  }
+}

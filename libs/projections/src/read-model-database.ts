@@ -1,0 +1,36 @@
+/**
+ * The read models' SQLite file (`DATA_DIR/read-models.sqlite`): disposable, rebuilt from the log at will.
+ * Server processes that share a DATA_DIR share it too, so what one process's projector applied, the others
+ * read at once.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+export function readModelFile(dataDir: string): string {
+  return join(dataDir, 'read-models.sqlite');
+}
+
+export function openReadModelDatabase(filename: string): Database.Database {
+  if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+  const db = new Database(filename);
+  db.pragma('journal_mode = WAL');
+  // NORMAL: a crash may lose the last read-model commits, but their checkpoint goes with them, so the
+  // projector applies those events again. The log itself is written with FULL.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.exec(`CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position TEXT NOT NULL)`);
+  return db;
+}
+
+export function readCheckpoint(db: Database.Database, name: string): bigint | undefined {
+  const row = db.prepare<[string], { position: string }>('SELECT position FROM checkpoints WHERE name = ?').get(name);
+  return row ? BigInt(row.position) : undefined;
+}
+
+export function writeCheckpoint(db: Database.Database, name: string, position: bigint): void {
+  db.prepare(
+    `INSERT INTO checkpoints (name, position) VALUES (?, ?)
+     ON CONFLICT (name) DO UPDATE SET position = excluded.position`,
+  ).run(name, position.toString());
+}

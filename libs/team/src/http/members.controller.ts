@@ -1,0 +1,64 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ProcessManagers, Projector } from '@team-inbox/projections';
+import { AllowedRoles, CurrentPrincipal } from '../auth/access.decorators';
+import { requestContext } from '../auth/request-context';
+import type { Principal } from '../principal';
+import { AddMemberCommand, RemoveMemberCommand } from '../team.commands';
+import { TeamDirectory } from '../team-directory';
+import { AddMemberDto, CreatedMemberResponse, MemberResponse } from './team.dto';
+
+/** How long a team command waits for the read models (and process managers) to show its effect. */
+export const READ_YOUR_WRITES_MS = 2000;
+
+type HttpRequest = { headers: Record<string, string | string[] | undefined> };
+
+@ApiTags('team')
+@ApiBearerAuth()
+@Controller('members')
+export class MembersController {
+  constructor(
+    private readonly commandBus: CommandBus,
+    private readonly directory: TeamDirectory,
+    private readonly projector: Projector,
+    private readonly processManagers: ProcessManagers,
+  ) {}
+
+  @Post()
+  @AllowedRoles('admin')
+  @ApiResponse({ status: 201, type: CreatedMemberResponse })
+  async add(
+    @Body() body: AddMemberDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: HttpRequest,
+  ): Promise<CreatedMemberResponse> {
+    const { member, token, position } = await this.commandBus.execute(
+      new AddMemberCommand(body.name, body.email, body.role ?? 'agent', requestContext(principal, request)),
+    );
+    // The token must work as soon as it is handed out.
+    await this.projector.waitFor(position, READ_YOUR_WRITES_MS);
+    return { ...member, token };
+  }
+
+  @Get()
+  @AllowedRoles('admin', 'agent', 'auditor')
+  @ApiResponse({ status: 200, type: [MemberResponse] })
+  list(): MemberResponse[] {
+    return this.directory.activeMembers();
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @AllowedRoles('admin')
+  async remove(
+    @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 400 })) id: string,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: HttpRequest,
+  ): Promise<void> {
+    const { position } = await this.commandBus.execute(new RemoveMemberCommand(id, requestContext(principal, request)));
+    // Answer once the token is dead and the member's conversations are back in the unassigned queue.
+    await this.projector.waitFor(position, READ_YOUR_WRITES_MS);
+    await this.processManagers.waitForAll(position, READ_YOUR_WRITES_MS);
+  }
+}

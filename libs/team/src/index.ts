@@ -1,0 +1,10 @@
+export * from './auth/access.decorators';
+export * from './auth/request-context';
+export * from './bootstrap-admin';
+export * from './domain/team.events';
+export * from './principal';
+export * from './team-directory';
+export * from './team.module';
+export * from './team.projection';
+export * from './tokens';
+export { READ_YOUR_WRITES_MS } from './http/members.controller';

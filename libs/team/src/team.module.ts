@@ -1,0 +1,32 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { AuthGuard } from './auth/auth.guard';
+import { BOOTSTRAP_ADMIN_TOKEN_HASH, resolveBootstrapAdminTokenHash } from './bootstrap-admin';
+import { IntegrationsController } from './http/integrations.controller';
+import { MembersController } from './http/members.controller';
+import { TEAM_COMMAND_HANDLERS } from './team.commands';
+import { TeamDirectory } from './team-directory';
+
+/** Members, integrations and their tokens; the guard every route passes. */
+@Module({})
+export class TeamModule {
+  static forRoot(options: { adminToken: string | undefined; dataDir: string }): DynamicModule {
+    return {
+      module: TeamModule,
+      global: true,
+      imports: [CqrsModule],
+      controllers: [MembersController, IntegrationsController],
+      providers: [
+        ...TEAM_COMMAND_HANDLERS,
+        TeamDirectory,
+        {
+          provide: BOOTSTRAP_ADMIN_TOKEN_HASH,
+          useFactory: () => resolveBootstrapAdminTokenHash(options.adminToken, options.dataDir),
+        },
+        { provide: APP_GUARD, useClass: AuthGuard },
+      ],
+      exports: [TeamDirectory],
+    };
+  }
+}

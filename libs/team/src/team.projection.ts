@@ -1,0 +1,62 @@
+/** Members and integrations as the rest of the server looks them up: by id, by token id, by email. */
+import { Injectable } from '@nestjs/common';
+import type Database from 'better-sqlite3';
+import type { RecordedEvent } from '@team-inbox/event-store';
+import type { Projection } from '@team-inbox/projections';
+import type { TeamEvent } from './domain/team.events';
+
+@Injectable()
+export class TeamProjection implements Projection {
+  readonly name = 'team';
+
+  setUp(db: Database.Database): void {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS team_members (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL,
+        email       TEXT NOT NULL,
+        role        TEXT NOT NULL,
+        token_id    TEXT NOT NULL UNIQUE,
+        token_hash  TEXT NOT NULL,
+        active      INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS team_members_by_email ON team_members (lower(email), active);
+      CREATE TABLE IF NOT EXISTS team_integrations (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL,
+        token_id    TEXT NOT NULL UNIQUE,
+        token_hash  TEXT NOT NULL
+      );
+    `);
+  }
+
+  apply(recorded: RecordedEvent, db: Database.Database): void {
+    const event = recorded as unknown as TeamEvent;
+    switch (event.type) {
+      case 'MemberJoined':
+        db.prepare(
+          `INSERT INTO team_members (id, name, email, role, token_id, token_hash, active)
+           VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT (id) DO NOTHING`,
+        ).run(
+          event.data.memberId,
+          event.data.name,
+          event.data.email,
+          event.data.role,
+          event.data.tokenId,
+          event.data.tokenHash,
+        );
+        break;
+      case 'MemberRemoved':
+        db.prepare('UPDATE team_members SET active = 0 WHERE id = ?').run(event.data.memberId);
+        break;
+      case 'IntegrationRegistered':
+        db.prepare(
+          `INSERT INTO team_integrations (id, name, token_id, token_hash) VALUES (?, ?, ?, ?)
+           ON CONFLICT (id) DO NOTHING`,
+        ).run(event.data.integrationId, event.data.name, event.data.tokenId, event.data.tokenHash);
+        break;
+      default:
+        break;
+    }
+  }
+}
