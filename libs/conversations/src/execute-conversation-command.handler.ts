@@ -54,8 +54,7 @@ export class ExecuteConversationCommandHandler implements ICommandHandler<Execut
       }
 
       const state = recorded.reduce<ConversationState>(
-        (folded, event) =>
-          isConversationEvent(event) ? evolve(folded, event) : folded,
+        (folded, event) => (isConversationEvent(event) ? evolve(folded, event) : folded),
         initialState,
       );
       const decided = decide(command, state);
