@@ -23,21 +23,7 @@ describe('conversation commands over HTTP', () => {
     await inbox.stop();
   });
 
-  const errorShape = (status: number, message: RegExp) =>
-    expect.objectContaining({ statusCode: status, error: expect.any(String), message: expect.stringMatching(message) });
-
-  async function refused(
-    method: string,
-    path: string,
-    options: Parameters<Inbox['request']>[2],
-    status: number,
-    message: RegExp,
-  ): Promise<void> {
-    await inbox.expectNothingAppended(async () => {
-      const response = await inbox.request(method, path, options);
-      expect({ status: response.status, body: response.body }).toEqual({ status, body: errorShape(status, message) });
-    });
-  }
+  const refused = (...args: Parameters<Inbox['expectRefused']>) => inbox.expectRefused(...args);
 
   describe('POST /conversations', () => {
     it("starts an open, unassigned conversation from a customer's first message", async () => {

@@ -14,19 +14,7 @@ describe('the team over HTTP', () => {
     await inbox.stop();
   });
 
-  async function refused(
-    method: string,
-    path: string,
-    options: Parameters<Inbox['request']>[2],
-    status: number,
-    message: RegExp,
-  ) {
-    await inbox.expectNothingAppended(async () => {
-      const response = await inbox.request(method, path, options);
-      expect(response.status).toBe(status);
-      expect(response.body).toMatchObject({ statusCode: status, message: expect.stringMatching(message) });
-    });
-  }
+  const refused = (...args: Parameters<Inbox['expectRefused']>) => inbox.expectRefused(...args);
 
   describe('POST /members', () => {
     it('adds an agent by default and shows its token once; the token works at once', async () => {

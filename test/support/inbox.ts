@@ -107,6 +107,29 @@ export class Inbox {
     return collect(this.store.readStream(streamId));
   }
 
+  /** Sends a request that must be refused with `status` and a message matching `message`, appending nothing. */
+  async expectRefused(
+    method: string,
+    path: string,
+    options: RequestOptions,
+    status: number,
+    message: RegExp,
+  ): Promise<ApiResponse> {
+    let response: ApiResponse | undefined;
+    await this.expectNothingAppended(async () => {
+      response = await this.request(method, path, options);
+    });
+    expect({ status: response!.status, body: response!.body }).toEqual({
+      status,
+      body: expect.objectContaining({
+        statusCode: status,
+        error: expect.any(String),
+        message: expect.stringMatching(message),
+      }),
+    });
+    return response!;
+  }
+
   /** Runs `act` and checks that the log did not grow. */
   async expectNothingAppended(act: () => Promise<unknown>): Promise<void> {
     const before = await this.head();

@@ -14,6 +14,7 @@ import type Database from 'better-sqlite3';
 import { systemActor } from '@team-inbox/core';
 import { EVENT_STORE, type EventStore, type Position, type RecordedEvent } from '@team-inbox/event-store';
 import {
+  PositionWaiters,
   ProcessManagers,
   Projector,
   READ_MODEL_DB,
@@ -37,7 +38,7 @@ export class MemberRemovalProcessManager implements ProcessProgress, OnApplicati
   private stopped = false;
   private subscription: { close(): Promise<void> } | undefined;
   private loop: Promise<void> | undefined;
-  private readonly waiters = new Set<{ position: Position; resolve: () => void }>();
+  private readonly waiters = new PositionWaiters();
 
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
@@ -59,22 +60,11 @@ export class MemberRemovalProcessManager implements ProcessProgress, OnApplicati
     this.stopped = true;
     await this.subscription?.close();
     await this.loop;
+    this.waiters.releaseAll();
   }
 
-  async waitFor(position: Position, timeoutMs: number): Promise<boolean> {
-    if (this.position >= position) return true;
-    return new Promise<boolean>((resolve) => {
-      const waiter = {
-        position,
-        resolve: () => {
-          clearTimeout(timer);
-          this.waiters.delete(waiter);
-          resolve(this.position >= position);
-        },
-      };
-      const timer = setTimeout(waiter.resolve, timeoutMs);
-      this.waiters.add(waiter);
-    });
+  waitFor(position: Position, timeoutMs: number): Promise<boolean> {
+    return this.waiters.waitFor(position, timeoutMs, (wanted) => this.position >= wanted);
   }
 
   private async run(): Promise<void> {
@@ -87,7 +77,7 @@ export class MemberRemovalProcessManager implements ProcessProgress, OnApplicati
           if (this.stopped) return;
           writeCheckpoint(this.db, CHECKPOINT, event.position);
           this.position = event.position;
-          for (const waiter of [...this.waiters]) if (waiter.position <= this.position) waiter.resolve();
+          this.waiters.notify(event.position);
         }
       } catch (error) {
         if (this.stopped) return;

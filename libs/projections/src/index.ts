@@ -3,3 +3,4 @@ export * from './projector';
 export * from './read-model-database';
 export * from './projections.module';
 export * from './process-managers';
+export * from './position-waiters';

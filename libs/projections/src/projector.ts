@@ -6,6 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { EventStore, Position, RecordedEvent } from '@team-inbox/event-store';
+import { PositionWaiters } from './position-waiters';
 import type { Projection } from './projection';
 import { readCheckpoint, writeCheckpoint } from './read-model-database';
 
@@ -21,7 +22,7 @@ export class Projector {
   private stopped = false;
   private subscription: { close(): Promise<void> } | undefined;
   private loop: Promise<void> | undefined;
-  private readonly waiters = new Set<{ position: Position; resolve: () => void }>();
+  private readonly waiters = new PositionWaiters();
   private readonly applyEvent: (event: RecordedEvent) => boolean;
 
   constructor(
@@ -57,27 +58,15 @@ export class Projector {
     this.stopped = true;
     await this.subscription?.close();
     await this.loop;
-    for (const waiter of this.waiters) waiter.resolve();
+    this.waiters.releaseAll();
   }
 
   /**
    * Resolves true once the read models reflect `position`, false after `timeoutMs`: how a query reads its
    * own writes.
    */
-  async waitFor(position: Position, timeoutMs: number): Promise<boolean> {
-    if (this.reached(position)) return true;
-    return new Promise<boolean>((resolve) => {
-      const waiter = {
-        position,
-        resolve: () => {
-          clearTimeout(timer);
-          this.waiters.delete(waiter);
-          resolve(this.reached(position));
-        },
-      };
-      const timer = setTimeout(waiter.resolve, timeoutMs);
-      this.waiters.add(waiter);
-    });
+  waitFor(position: Position, timeoutMs: number): Promise<boolean> {
+    return this.waiters.waitFor(position, timeoutMs, (wanted) => this.reached(wanted));
   }
 
   private reached(position: Position): boolean {
@@ -95,7 +84,7 @@ export class Projector {
         for await (const event of subscription) {
           this.applyEvent(event);
           this.position = event.position;
-          this.notify();
+          this.waiters.notify(event.position);
           if (this.stopped) break;
         }
       } catch (error) {
@@ -106,9 +95,5 @@ export class Projector {
       }
       if (!this.stopped) await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs));
     }
-  }
-
-  private notify(): void {
-    for (const waiter of [...this.waiters]) if (waiter.position <= this.position) waiter.resolve();
   }
 }

@@ -5,7 +5,14 @@
  */
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { ConflictError, NotFoundError, deterministicUuid, eventMetadata, type CommandContext } from '@team-inbox/core';
+import {
+  ConflictError,
+  NotFoundError,
+  deterministicUuid,
+  eventMetadata,
+  idFor,
+  type CommandContext,
+} from '@team-inbox/core';
 import {
   EVENT_STORE,
   WrongExpectedRevisionError,
@@ -14,7 +21,6 @@ import {
   type Position,
   type RecordedEvent,
 } from '@team-inbox/event-store';
-import { randomUUID } from 'node:crypto';
 import { integrationStreamId, memberStreamId, type MemberRole, type TeamEvent } from './domain/team.events';
 import type { MemberView } from './team-directory';
 import { issueToken } from './tokens';
@@ -25,12 +31,6 @@ const CLAIM_ATTEMPTS = 3;
 
 export const memberEmailStreamId = (email: string): string =>
   `member-email-${deterministicUuid('member-email', email.trim().toLowerCase())}`;
-
-function newId(kind: string, context: CommandContext): string {
-  return context.idempotencyKey
-    ? deterministicUuid(kind, context.actor.type, context.actor.id, context.idempotencyKey)
-    : randomUUID();
-}
 
 export class AddMemberCommand extends Command<{ member: MemberView; token: string; position: Position }> {
   constructor(
@@ -79,7 +79,7 @@ export class AddMemberHandler implements ICommandHandler<AddMemberCommand> {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async execute({ name, email, role, context }: AddMemberCommand) {
-    const memberId = newId('member', context);
+    const memberId = idFor('member', context);
     if ((await memberStatus(this.store, memberId)).status !== 'none') {
       throw new ConflictError(
         'An earlier attempt of this request created the member, and its token cannot be shown again: remove the member and add it anew',
@@ -95,7 +95,7 @@ export class AddMemberHandler implements ICommandHandler<AddMemberCommand> {
     };
     const { position } = await this.store.append(
       memberStreamId(memberId),
-      [{ id: newId('member-joined', context), ...joined, metadata }],
+      [{ id: idFor('member-joined', context), ...joined, metadata }],
       { expectedRevision: 'no_stream' },
     );
     return { member: { id: memberId, name, email, role }, token: issued.token, position };
@@ -114,7 +114,7 @@ export class AddMemberHandler implements ICommandHandler<AddMemberCommand> {
       try {
         await this.store.append(
           streamId,
-          [{ id: newId('member-email-claimed', context), ...claimed, metadata: eventMetadata(context) }],
+          [{ id: idFor('member-email-claimed', context), ...claimed, metadata: eventMetadata(context) }],
           {
             expectedRevision: last?.revision ?? 'no_stream',
           },
@@ -154,7 +154,7 @@ export class RemoveMemberHandler implements ICommandHandler<RemoveMemberCommand>
     const removed: TeamEvent = { type: 'MemberRemoved', data: { memberId } };
     const { position } = await this.store.append(
       memberStreamId(memberId),
-      [{ id: newId('member-removed', context), ...removed, metadata }],
+      [{ id: idFor('member-removed', context), ...removed, metadata }],
       { expectedRevision: events[events.length - 1].revision },
     );
     // The email is free again. Should this append be lost to a crash, the next claim finds the member
@@ -163,7 +163,7 @@ export class RemoveMemberHandler implements ICommandHandler<RemoveMemberCommand>
     const { email } = joined.data as { email: string };
     await this.store.append(
       memberEmailStreamId(email),
-      [{ id: newId('member-email-released', context), ...released, metadata }],
+      [{ id: idFor('member-email-released', context), ...released, metadata }],
       { expectedRevision: 'any' },
     );
     return { position };
@@ -175,7 +175,7 @@ export class RegisterIntegrationHandler implements ICommandHandler<RegisterInteg
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async execute({ name, context }: RegisterIntegrationCommand) {
-    const integrationId = newId('integration', context);
+    const integrationId = idFor('integration', context);
     const issued = issueToken();
     const registered: TeamEvent = {
       type: 'IntegrationRegistered',
@@ -184,7 +184,7 @@ export class RegisterIntegrationHandler implements ICommandHandler<RegisterInteg
     try {
       const { position } = await this.store.append(
         integrationStreamId(integrationId),
-        [{ id: randomUUID(), ...registered, metadata: eventMetadata(context) }],
+        [{ id: idFor('integration-registered', context), ...registered, metadata: eventMetadata(context) }],
         { expectedRevision: 'no_stream' },
       );
       return { integration: { id: integrationId, name }, token: issued.token, position };

@@ -14,11 +14,10 @@ import {
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
-import { NotFoundError, UnprocessableError, deterministicUuid, type CommandContext } from '@team-inbox/core';
+import { NotFoundError, UnprocessableError, idFor, type CommandContext } from '@team-inbox/core';
 import { EVENT_STORE, collect, positionToString, type EventStore } from '@team-inbox/event-store';
 import { AllowedRoles, CurrentPrincipal, TeamDirectory, requestContext, type Principal } from '@team-inbox/team';
 import type { FastifyReply } from 'fastify';
-import { randomUUID } from 'node:crypto';
 import { ExecuteConversationCommand, type ConversationCommandResult } from '../conversation-command';
 import type { ConversationCommand } from '../domain/conversation.decider';
 import { conversationStreamId } from '../domain/conversation.events';
@@ -56,8 +55,8 @@ export class ConversationsController {
   ) {
     assertMessageLength(body.body);
     const context = requestContext(principal, request);
-    const conversationId = newId('conversation', context);
-    const messageId = newId('message', context);
+    const conversationId = idFor('conversation', context);
+    const messageId = idFor('message', context);
     const result = await this.run(
       {
         type: 'StartConversation',
@@ -86,7 +85,7 @@ export class ConversationsController {
   ) {
     assertMessageLength(body.body);
     const context = requestContext(principal, request);
-    const messageId = newId('message', context);
+    const messageId = idFor('message', context);
     const command: ConversationCommand =
       principal.role === 'integration'
         ? { type: 'PostCustomerMessage', conversationId, messageId, body: body.body }
@@ -123,54 +122,39 @@ export class ConversationsController {
   @HttpCode(200)
   @AllowedRoles('agent', 'admin')
   unassign(
-    @Param('id', uuid) conversationId: string,
-    @Body(NoFieldsPipe) _body: undefined,
+    @Param('id', uuid) id: string,
+    @Body(NoFieldsPipe) _: undefined,
     @CurrentPrincipal() principal: Principal,
     @Req() request: HttpRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.run(
-      { type: 'UnassignConversation', conversationId },
-      requestContext(principal, request),
-      parseIfMatch(request.headers['if-match']),
-      reply,
-    );
+    return this.runWithoutFields('UnassignConversation', id, principal, request, reply);
   }
 
   @Post(':id/close')
   @HttpCode(200)
   @AllowedRoles('agent', 'admin')
   close(
-    @Param('id', uuid) conversationId: string,
-    @Body(NoFieldsPipe) _body: undefined,
+    @Param('id', uuid) id: string,
+    @Body(NoFieldsPipe) _: undefined,
     @CurrentPrincipal() principal: Principal,
     @Req() request: HttpRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.run(
-      { type: 'CloseConversation', conversationId },
-      requestContext(principal, request),
-      parseIfMatch(request.headers['if-match']),
-      reply,
-    );
+    return this.runWithoutFields('CloseConversation', id, principal, request, reply);
   }
 
   @Post(':id/reopen')
   @HttpCode(200)
   @AllowedRoles('agent', 'admin')
   reopen(
-    @Param('id', uuid) conversationId: string,
-    @Body(NoFieldsPipe) _body: undefined,
+    @Param('id', uuid) id: string,
+    @Body(NoFieldsPipe) _: undefined,
     @CurrentPrincipal() principal: Principal,
     @Req() request: HttpRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.run(
-      { type: 'ReopenConversation', conversationId },
-      requestContext(principal, request),
-      parseIfMatch(request.headers['if-match']),
-      reply,
-    );
+    return this.runWithoutFields('ReopenConversation', id, principal, request, reply);
   }
 
   /** One conversation, read from its own stream: always current, and its ETag is the stream revision. */
@@ -186,6 +170,17 @@ export class ConversationsController {
     if (!details) throw new NotFoundError(`No conversation ${conversationId}`);
     void reply.header('etag', `"${details.revision}"`);
     return details;
+  }
+
+  private runWithoutFields(
+    type: 'UnassignConversation' | 'CloseConversation' | 'ReopenConversation',
+    conversationId: string,
+    principal: Principal,
+    request: HttpRequest,
+    reply: FastifyReply,
+  ) {
+    const context = requestContext(principal, request);
+    return this.run({ type, conversationId }, context, parseIfMatch(request.headers['if-match']), reply);
   }
 
   private async run(
@@ -230,11 +225,4 @@ function assertMessageLength(body: string): void {
       `body is ${characters.toLocaleString('en-US')} characters; a message is at most ${MAX_MESSAGE_CHARACTERS.toLocaleString('en-US')}`,
     );
   }
-}
-
-/** With an idempotency key, a retried request names the same conversation and message. */
-function newId(kind: string, context: CommandContext): string {
-  return context.idempotencyKey
-    ? deterministicUuid(kind, context.actor.type, context.actor.id, context.idempotencyKey)
-    : randomUUID();
 }
