@@ -2,7 +2,7 @@
  * The server as an operator starts it: its own process, configured by the environment, stopped by a signal.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { temporaryDataDir } from './support/test-app';
@@ -56,12 +56,16 @@ describe('the server process', () => {
   it('starts on the embedded store in DATA_DIR, answers /health, and stops cleanly on SIGTERM', async () => {
     const data = temporaryDataDir();
     const port = await freePort();
-    const server = startServer({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: data.dir });
+    const server = startServer({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: data.dir, INBOX_ADMIN_TOKEN: '' });
     try {
       const response = await waitForHealth(`http://127.0.0.1:${port}/health`, 15_000);
       expect(await response.json()).toMatchObject({ status: 'ok', eventStore: 'sqlite' });
       expect(existsSync(join(data.dir, 'events.sqlite'))).toBe(true);
       expect(server.output()).toContain(`team-inbox listening on http://127.0.0.1:${port}`);
+      // No INBOX_ADMIN_TOKEN: one is generated into DATA_DIR, and the log names the file, never the token.
+      const adminToken = readFileSync(join(data.dir, 'admin-token'), 'utf8').trim();
+      expect(server.output()).toContain(`wrote it to ${join(data.dir, 'admin-token')}`);
+      expect(server.output()).not.toContain(adminToken);
 
       server.child.kill('SIGTERM');
       expect(await server.exited).toBe(0);

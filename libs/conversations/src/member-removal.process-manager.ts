@@ -14,7 +14,7 @@ import type Database from 'better-sqlite3';
 import { systemActor } from '@team-inbox/core';
 import { EVENT_STORE, type EventStore, type Position, type RecordedEvent } from '@team-inbox/event-store';
 import {
-  PositionWaiters,
+  CheckpointedSubscriber,
   ProcessManagers,
   Projector,
   READ_MODEL_DB,
@@ -31,63 +31,43 @@ const RETRY_DELAY_MS = 1000;
 const PROJECTOR_WAIT_MS = 30_000;
 
 @Injectable()
-export class MemberRemovalProcessManager implements ProcessProgress, OnApplicationBootstrap, OnApplicationShutdown {
+export class MemberRemovalProcessManager
+  extends CheckpointedSubscriber
+  implements ProcessProgress, OnApplicationBootstrap, OnApplicationShutdown
+{
   readonly name = CHECKPOINT;
-  private readonly logger = new Logger('MemberRemoval');
-  private position: Position;
-  private stopped = false;
-  private subscription: { close(): Promise<void> } | undefined;
-  private loop: Promise<void> | undefined;
-  private readonly waiters = new PositionWaiters();
 
   constructor(
-    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    @Inject(EVENT_STORE) eventStore: EventStore,
     @Inject(READ_MODEL_DB) private readonly db: Database.Database,
     private readonly projector: Projector,
     private readonly directory: TeamDirectory,
     private readonly commandBus: CommandBus,
     processManagers: ProcessManagers,
   ) {
-    this.position = readCheckpoint(db, CHECKPOINT) ?? 0n;
+    super(eventStore, new Logger('MemberRemoval'), RETRY_DELAY_MS);
     processManagers.register(this);
   }
 
   onApplicationBootstrap(): void {
-    this.loop = this.run();
+    this.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    await this.subscription?.close();
-    await this.loop;
-    this.waiters.releaseAll();
+    await this.stop();
   }
 
-  waitFor(position: Position, timeoutMs: number): Promise<boolean> {
-    return this.waiters.waitFor(position, timeoutMs, (wanted) => this.position >= wanted);
+  protected storedCheckpoint(): Position {
+    return readCheckpoint(this.db, CHECKPOINT) ?? 0n;
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        const subscription = this.eventStore.subscribeToAll({ fromPosition: this.position });
-        this.subscription = subscription;
-        for await (const event of subscription) {
-          await this.handle(event);
-          if (this.stopped) return;
-          writeCheckpoint(this.db, CHECKPOINT, event.position);
-          this.position = event.position;
-          this.waiters.notify(event.position);
-        }
-      } catch (error) {
-        if (this.stopped) return;
-        this.logger.error('Stopped on an error; resuming from the checkpoint', error);
-      }
-      if (!this.stopped) await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
-    }
+  /** The checkpoint moves only once the work the event calls for is done. */
+  protected async handle(event: RecordedEvent): Promise<void> {
+    await this.carryOut(event);
+    writeCheckpoint(this.db, CHECKPOINT, event.position);
   }
 
-  private async handle(event: RecordedEvent): Promise<void> {
+  private async carryOut(event: RecordedEvent): Promise<void> {
     if (event.type === 'MemberRemoved') {
       const { memberId } = event.data as { memberId: string };
       // The conversation read model must include everything up to the removal before it is searched.

@@ -4,3 +4,4 @@ export * from './read-model-database';
 export * from './projections.module';
 export * from './process-managers';
 export * from './position-waiters';
+export * from './checkpointed-subscriber';
