@@ -7,6 +7,8 @@ import type { RecordedEvent } from '@team-inbox/event-store';
  */
 export interface Projection {
   readonly name: string;
+  /** The tables it owns: what a rebuild replaces. */
+  readonly tables: readonly string[];
   /** Creates the tables if missing. */
   setUp(db: Database.Database): void;
   apply(event: RecordedEvent, db: Database.Database): void;
@@ -14,3 +16,22 @@ export interface Projection {
 
 /** Nest multi-provider token: every projection the application registers. */
 export const PROJECTIONS = Symbol('PROJECTIONS');
+
+/**
+ * Prepared statements per database connection: preparing costs more than running, and a projection is
+ * applied to the live read models and, during a rebuild, to a fresh file.
+ */
+export class StatementCache<Statements> {
+  private readonly byDatabase = new WeakMap<Database.Database, Statements>();
+
+  constructor(private readonly prepare: (db: Database.Database) => Statements) {}
+
+  for(db: Database.Database): Statements {
+    let statements = this.byDatabase.get(db);
+    if (!statements) {
+      statements = this.prepare(db);
+      this.byDatabase.set(db, statements);
+    }
+    return statements;
+  }
+}

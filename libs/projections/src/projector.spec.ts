@@ -8,6 +8,7 @@ import { openReadModelDatabase, readCheckpoint } from './read-model-database';
 /** Counts events per stream: applying one twice would show. */
 class CountingProjection implements Projection {
   readonly name = 'counting';
+  readonly tables = ['counts'];
   failOn: string | undefined;
 
   setUp(db: Database.Database): void {

@@ -2,12 +2,24 @@
 import { Injectable } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '@team-inbox/event-store';
-import type { Projection } from '@team-inbox/projections';
+import { StatementCache, type Projection } from '@team-inbox/projections';
 import type { TeamEvent } from './domain/team.events';
 
 @Injectable()
 export class TeamProjection implements Projection {
   readonly name = 'team';
+  readonly tables = ['team_members', 'team_integrations'] as const;
+  private readonly statements = new StatementCache((db) => ({
+    join: db.prepare(
+      `INSERT INTO team_members (id, name, email, role, token_id, token_hash, active)
+       VALUES (@memberId, @name, @email, @role, @tokenId, @tokenHash, 1) ON CONFLICT (id) DO NOTHING`,
+    ),
+    remove: db.prepare('UPDATE team_members SET active = 0 WHERE id = ?'),
+    register: db.prepare(
+      `INSERT INTO team_integrations (id, name, token_id, token_hash)
+       VALUES (@integrationId, @name, @tokenId, @tokenHash) ON CONFLICT (id) DO NOTHING`,
+    ),
+  }));
 
   setUp(db: Database.Database): void {
     db.exec(`
@@ -32,28 +44,16 @@ export class TeamProjection implements Projection {
 
   apply(recorded: RecordedEvent, db: Database.Database): void {
     const event = recorded as unknown as TeamEvent;
+    const statements = this.statements.for(db);
     switch (event.type) {
       case 'MemberJoined':
-        db.prepare(
-          `INSERT INTO team_members (id, name, email, role, token_id, token_hash, active)
-           VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT (id) DO NOTHING`,
-        ).run(
-          event.data.memberId,
-          event.data.name,
-          event.data.email,
-          event.data.role,
-          event.data.tokenId,
-          event.data.tokenHash,
-        );
+        statements.join.run(event.data);
         break;
       case 'MemberRemoved':
-        db.prepare('UPDATE team_members SET active = 0 WHERE id = ?').run(event.data.memberId);
+        statements.remove.run(event.data.memberId);
         break;
       case 'IntegrationRegistered':
-        db.prepare(
-          `INSERT INTO team_integrations (id, name, token_id, token_hash) VALUES (?, ?, ?, ?)
-           ON CONFLICT (id) DO NOTHING`,
-        ).run(event.data.integrationId, event.data.name, event.data.tokenId, event.data.tokenHash);
+        statements.register.run(event.data);
         break;
       default:
         break;
