@@ -45,6 +45,29 @@ describe('the team over HTTP', () => {
       }
     });
 
+    it('keeps no token in the record of an Idempotency-Key, and says so on a replay (409)', async () => {
+      const add = () =>
+        inbox.request<Member>('POST', '/members', {
+          body: { name: 'Keyed', email: 'keyed@example.com' },
+          headers: { 'idempotency-key': 'add-keyed' },
+        });
+      const first = await add();
+      expect(first.status).toBe(201);
+      const secret = first.body.token.split('_')[2];
+      for await (const event of inbox.store.readAll()) expect(JSON.stringify(event.data)).not.toContain(secret);
+      const replay = await inbox.expectRefused(
+        'POST',
+        '/members',
+        {
+          body: { name: 'Keyed', email: 'keyed@example.com' },
+          headers: { 'idempotency-key': 'add-keyed' },
+        },
+        409,
+        /token was shown only in that first response/,
+      );
+      expect(replay.body.message).toContain(first.body.id);
+    });
+
     it('refuses a second active member with the same email, whatever its case (409)', async () => {
       await inbox.request('POST', '/members', { body: { name: 'Linus', email: 'linus@example.com' } });
       await refused(
@@ -145,6 +168,12 @@ describe('the team over HTTP', () => {
       expect(afterwards.body).toMatchObject({ message: expect.stringMatching(/revoked/) });
       const list = await inbox.request<{ id: string }[]>('GET', '/members');
       expect(list.body.map((m) => m.id)).not.toContain(member.id);
+    });
+
+    it('removes once when two removals race: 204 and 404, never a 500', async () => {
+      const member = await inbox.addMember('Raced');
+      const responses = await Promise.all([0, 1].map(() => inbox.request('DELETE', `/members/${member.id}`)));
+      expect(responses.map((r) => r.status).sort()).toEqual([204, 404]);
     });
 
     it('refuses an unknown member (404), one removed already (404), a malformed id (400), and non-admins (403)', async () => {

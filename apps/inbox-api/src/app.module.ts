@@ -7,7 +7,10 @@ import { EventStoreModule, type EventStore } from '@team-inbox/event-store';
 import { ProjectionsModule } from '@team-inbox/projections';
 import { TeamModule, TeamProjection } from '@team-inbox/team';
 import { LoggerModule } from 'nestjs-pino';
+import { AuditController } from '@team-inbox/audit';
+import { InboxViewsModule } from '@team-inbox/inbox-views';
 import { HealthController } from './health/health.controller';
+import { CommandTimingInterceptor, Metrics, MetricsController } from './metrics/metrics';
 import { createValidationPipe } from './http/validation';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 
@@ -54,11 +57,14 @@ export class AppModule {
         }),
         TeamModule.forRoot({ adminToken: config.adminToken, dataDir: config.dataDir }),
         ConversationsModule,
+        InboxViewsModule,
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, AuditController, MetricsController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: APP_PIPE, useFactory: createValidationPipe },
+        Metrics,
+        { provide: APP_INTERCEPTOR, useClass: CommandTimingInterceptor },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
       ],
       exports: [APP_CONFIG],

@@ -9,6 +9,7 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import {
   ConflictError,
+  IDEMPOTENCY_WINDOW_MS,
   NotFoundError,
   PreconditionFailedError,
   deterministicUuid,
@@ -104,10 +105,16 @@ export class ExecuteConversationCommandHandler implements ICommandHandler<Execut
     context: CommandContext,
   ): ConversationCommandResult | undefined {
     if (!context.idempotencyKey) return undefined;
+    const windowStart = new Date(context.occurredAt.getTime() - IDEMPOTENCY_WINDOW_MS).toISOString();
     let last = -1;
     recorded.forEach((event, index) => {
-      const { idempotencyKey, actor } = event.metadata as { idempotencyKey?: unknown; actor?: { id?: unknown } };
-      if (idempotencyKey === context.idempotencyKey && actor?.id === context.actor.id) last = index;
+      const { idempotencyKey, actor, occurredAt } = event.metadata as {
+        idempotencyKey?: unknown;
+        actor?: { id?: unknown };
+        occurredAt?: unknown;
+      };
+      const sameRequest = idempotencyKey === context.idempotencyKey && actor?.id === context.actor.id;
+      if (sameRequest && typeof occurredAt === 'string' && occurredAt >= windowStart) last = index;
     });
     if (last < 0) return undefined;
     const upTo = recorded.slice(0, last + 1);

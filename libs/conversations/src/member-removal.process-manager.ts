@@ -71,7 +71,9 @@ export class MemberRemovalProcessManager
     if (event.type === 'MemberRemoved') {
       const { memberId } = event.data as { memberId: string };
       // The conversation read model must include everything up to the removal before it is searched.
-      await this.projector.waitFor(event.position, PROJECTOR_WAIT_MS);
+      if (!(await this.projector.waitFor(event.position, PROJECTOR_WAIT_MS))) {
+        throw new Error(`The read models did not reach position ${event.position}; the removal is retried`);
+      }
       const assigned = this.db
         .prepare<[string], { id: string }>('SELECT id FROM conversation_summaries WHERE assignee_id = ?')
         .all(memberId);

@@ -46,3 +46,6 @@ export function readEventMetadata(metadata: JsonObject, fallbackTime: Date): { a
     occurredAt: typeof metadata.occurredAt === 'string' ? metadata.occurredAt : fallbackTime.toISOString(),
   };
 }
+
+/** API.md: an Idempotency-Key holds for 24 hours. */
+export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;

@@ -4,5 +4,5 @@ export * from './create-event-store';
 export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite/sqlite-event-store';
 export { EventStoreDbEventStore, type EventStoreDbEventStoreOptions } from './eventstoredb/eventstoredb-event-store';
 export { InMemoryEventStore } from './in-memory/in-memory-event-store';
-export { EventStoreModule } from './event-store.module';
+export { APPENDED_EVENTS, EventStoreModule, type AppendedEvents } from './event-store.module';
 export { collect } from './collect';

@@ -4,6 +4,7 @@
  * processes sharing the read models never apply an event twice either.
  */
 import type Database from 'better-sqlite3';
+import { Subject } from 'rxjs';
 import type { EventStore, Position, RecordedEvent } from '@team-inbox/event-store';
 import { CheckpointedSubscriber, type SubscriberLogger } from './checkpointed-subscriber';
 import type { Projection } from './projection';
@@ -13,6 +14,8 @@ export const PROJECTOR_CHECKPOINT = 'projector';
 
 export class Projector extends CheckpointedSubscriber {
   private readonly applyEvent: (event: RecordedEvent) => boolean;
+  /** Each event once the read models reflect it: for live updates and the projection-lag metric. */
+  readonly applied = new Subject<RecordedEvent>();
 
   constructor(
     eventStore: EventStore,
@@ -42,7 +45,7 @@ export class Projector extends CheckpointedSubscriber {
   }
 
   protected handle(event: RecordedEvent): void {
-    this.applyEvent(event);
+    if (this.applyEvent(event)) this.applied.next(event);
   }
 
   /** A sibling process may have applied it to the shared read models already. */

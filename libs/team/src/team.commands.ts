@@ -80,12 +80,7 @@ export class AddMemberHandler implements ICommandHandler<AddMemberCommand> {
 
   async execute({ name, email, role, context }: AddMemberCommand) {
     const memberId = idFor('member', context);
-    if ((await memberStatus(this.store, memberId)).status !== 'none') {
-      throw new ConflictError(
-        'An earlier attempt of this request created the member, and its token cannot be shown again: remove the member and add it anew',
-      );
-    }
-    const metadata = eventMetadata(context);
+    if ((await memberStatus(this.store, memberId)).status !== 'none') throw tokenShownOnce('member');
     await this.claimEmail(email, memberId, context);
 
     const issued = issueToken();
@@ -93,11 +88,9 @@ export class AddMemberHandler implements ICommandHandler<AddMemberCommand> {
       type: 'MemberJoined',
       data: { memberId, name, email, role, tokenId: issued.tokenId, tokenHash: issued.tokenHash },
     };
-    const { position } = await this.store.append(
-      memberStreamId(memberId),
-      [{ id: idFor('member-joined', context), ...joined, metadata }],
-      { expectedRevision: 'no_stream' },
-    );
+    const streamId = memberStreamId(memberId);
+    const { position } = await appendOnce(this.store, streamId, idFor('member-joined', context), joined, context);
+    await assertOwnToken(this.store, streamId, issued.tokenHash, 'member');
     return { member: { id: memberId, name, email, role }, token: issued.token, position };
   }
 
@@ -106,8 +99,11 @@ export class AddMemberHandler implements ICommandHandler<AddMemberCommand> {
     const streamId = memberEmailStreamId(email);
     for (let attempt = 1; ; attempt++) {
       const events = await collect(this.store.readStream(streamId));
-      const last = events.at(-1);
-      if (last?.type === 'MemberEmailClaimed' && (await this.claimStillHolds(last, context.occurredAt))) {
+      // The latest claim decides, whatever releases follow it: a release appended late cannot free a newer claim.
+      const claim = events.findLast((event) => event.type === 'MemberEmailClaimed');
+      const claimant = (claim?.data as { memberId?: string } | undefined)?.memberId;
+      if (claim && claimant === memberId) return; // this request's own claim, from an attempt that stopped
+      if (claim && (await this.claimStillHolds(claim, context.occurredAt))) {
         throw new ConflictError(`An active member already has the email ${email}`);
       }
       const claimed: TeamEvent = { type: 'MemberEmailClaimed', data: { memberId, email } };
@@ -115,18 +111,13 @@ export class AddMemberHandler implements ICommandHandler<AddMemberCommand> {
         await this.store.append(
           streamId,
           [{ id: idFor('member-email-claimed', context), ...claimed, metadata: eventMetadata(context) }],
-          {
-            expectedRevision: last?.revision ?? 'no_stream',
-          },
+          { expectedRevision: events.at(-1)?.revision ?? 'no_stream' },
         );
         return;
       } catch (error) {
-        if (!(error instanceof WrongExpectedRevisionError) || attempt >= CLAIM_ATTEMPTS) {
-          if (error instanceof WrongExpectedRevisionError) {
-            throw new ConflictError(`Another request is adding a member with the email ${email}`);
-          }
-          throw error;
-        }
+        if (!(error instanceof WrongExpectedRevisionError)) throw error;
+        if (attempt >= CLAIM_ATTEMPTS)
+          throw new ConflictError(`Another request is adding a member with the email ${email}`);
       }
     }
   }
@@ -145,28 +136,47 @@ export class RemoveMemberHandler implements ICommandHandler<RemoveMemberCommand>
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async execute({ memberId, context }: RemoveMemberCommand) {
-    const events = await collect(this.store.readStream(memberStreamId(memberId)));
-    const joined = events.find((event) => event.type === 'MemberJoined');
-    if (!joined || events.some((event) => event.type === 'MemberRemoved')) {
-      throw new NotFoundError(`No active member ${memberId}`);
+    const streamId = memberStreamId(memberId);
+    for (;;) {
+      const events = await collect(this.store.readStream(streamId));
+      const joined = events.find((event) => event.type === 'MemberJoined');
+      if (!joined || events.some((event) => event.type === 'MemberRemoved')) {
+        throw new NotFoundError(`No active member ${memberId}`);
+      }
+      const removed: TeamEvent = { type: 'MemberRemoved', data: { memberId } };
+      try {
+        const { position } = await this.store.append(
+          streamId,
+          [{ id: idFor('member-removed', context), ...removed, metadata: eventMetadata(context) }],
+          { expectedRevision: events[events.length - 1].revision },
+        );
+        await this.releaseEmail((joined.data as { email: string }).email, memberId, context);
+        return { position };
+      } catch (error) {
+        // A concurrent removal: read again, and the member is found removed (404).
+        if (!(error instanceof WrongExpectedRevisionError)) throw error;
+      }
     }
-    const metadata = eventMetadata(context);
-    const removed: TeamEvent = { type: 'MemberRemoved', data: { memberId } };
-    const { position } = await this.store.append(
-      memberStreamId(memberId),
-      [{ id: idFor('member-removed', context), ...removed, metadata }],
-      { expectedRevision: events[events.length - 1].revision },
-    );
-    // The email is free again. Should this append be lost to a crash, the next claim finds the member
-    // removed and takes the email all the same.
+  }
+
+  /**
+   * Frees the email, where this member's claim is still the latest. Should this be lost to a crash, the
+   * next claim finds the member removed and takes the email all the same.
+   */
+  private async releaseEmail(email: string, memberId: string, context: CommandContext): Promise<void> {
+    const streamId = memberEmailStreamId(email);
+    const last = (await collect(this.store.readStream(streamId))).at(-1);
+    if (last?.type !== 'MemberEmailClaimed' || (last.data as { memberId?: string }).memberId !== memberId) return;
     const released: TeamEvent = { type: 'MemberEmailReleased', data: { memberId } };
-    const { email } = joined.data as { email: string };
-    await this.store.append(
-      memberEmailStreamId(email),
-      [{ id: idFor('member-email-released', context), ...released, metadata }],
-      { expectedRevision: 'any' },
-    );
-    return { position };
+    try {
+      await this.store.append(
+        streamId,
+        [{ id: idFor('member-email-released', context), ...released, metadata: eventMetadata(context) }],
+        { expectedRevision: last.revision },
+      );
+    } catch (error) {
+      if (!(error instanceof WrongExpectedRevisionError)) throw error; // someone claimed it meanwhile: theirs now
+    }
   }
 }
 
@@ -181,22 +191,44 @@ export class RegisterIntegrationHandler implements ICommandHandler<RegisterInteg
       type: 'IntegrationRegistered',
       data: { integrationId, name, tokenId: issued.tokenId, tokenHash: issued.tokenHash },
     };
-    try {
-      const { position } = await this.store.append(
-        integrationStreamId(integrationId),
-        [{ id: idFor('integration-registered', context), ...registered, metadata: eventMetadata(context) }],
-        { expectedRevision: 'no_stream' },
-      );
-      return { integration: { id: integrationId, name }, token: issued.token, position };
-    } catch (error) {
-      if (error instanceof WrongExpectedRevisionError) {
-        throw new ConflictError(
-          'An earlier attempt of this request registered the integration, and its token cannot be shown again',
-        );
-      }
-      throw error;
-    }
+    const streamId = integrationStreamId(integrationId);
+    const { position } = await appendOnce(
+      this.store,
+      streamId,
+      idFor('integration-registered', context),
+      registered,
+      context,
+    );
+    await assertOwnToken(this.store, streamId, issued.tokenHash, 'integration');
+    return { integration: { id: integrationId, name }, token: issued.token, position };
   }
+}
+
+/** Appends the first event of a new stream; a stream already there was made by an earlier attempt. */
+async function appendOnce(store: EventStore, streamId: string, id: string, event: TeamEvent, context: CommandContext) {
+  try {
+    return await store.append(streamId, [{ id, ...event, metadata: eventMetadata(context) }], {
+      expectedRevision: 'no_stream',
+    });
+  } catch (error) {
+    if (error instanceof WrongExpectedRevisionError) throw tokenShownOnce(streamId.split('-')[0]);
+    throw error;
+  }
+}
+
+/**
+ * Two copies of one keyed request write the same event id, and the store takes the second as a retry of
+ * the first: only the copy whose token hash was stored may hand its token out.
+ */
+async function assertOwnToken(store: EventStore, streamId: string, tokenHash: string, what: string): Promise<void> {
+  const [first] = await collect(store.readStream(streamId));
+  if ((first?.data as { tokenHash?: string } | undefined)?.tokenHash !== tokenHash) throw tokenShownOnce(what);
+}
+
+function tokenShownOnce(what: string): ConflictError {
+  return new ConflictError(
+    `An earlier attempt of this request created the ${what}, and its token is shown only once: remove it and add it anew if the token was lost`,
+  );
 }
 
 export const TEAM_COMMAND_HANDLERS = [AddMemberHandler, RemoveMemberHandler, RegisterIntegrationHandler];

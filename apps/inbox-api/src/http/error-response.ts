@@ -5,7 +5,7 @@
  */
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { DomainError, PreconditionFailedError } from '@team-inbox/core';
-import { EventStoreUnavailableError } from '@team-inbox/event-store';
+import { EventStoreUnavailableError, WrongExpectedRevisionError } from '@team-inbox/event-store';
 import { STATUS_CODES } from 'node:http';
 import { BODY_LIMIT_BYTES } from './limits';
 
@@ -43,6 +43,10 @@ export function errorResponse(exception: unknown): ErrorResponse {
     };
   }
   if (exception instanceof DomainError) return plain(DOMAIN_STATUS[exception.kind], exception.message);
+  // A conflict a handler did not resolve itself: the caller may read again and retry, never a 500.
+  if (exception instanceof WrongExpectedRevisionError) {
+    return plain(HttpStatus.CONFLICT, `${exception.message}; read it again and retry`);
+  }
   if (exception instanceof EventStoreUnavailableError) {
     return plain(
       HttpStatus.SERVICE_UNAVAILABLE,

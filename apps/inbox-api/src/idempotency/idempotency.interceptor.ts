@@ -14,15 +14,17 @@
  */
 import {
   BadRequestException,
+  ConflictException,
   Inject,
   Injectable,
+  Logger,
   UnprocessableEntityException,
   type CallHandler,
   type ExecutionContext,
   type NestInterceptor,
 } from '@nestjs/common';
 import type { Actor } from '@team-inbox/core';
-import { deterministicUuid } from '@team-inbox/core';
+import { IDEMPOTENCY_WINDOW_MS, deterministicUuid } from '@team-inbox/core';
 import {
   EVENT_STORE,
   WrongExpectedRevisionError,
@@ -35,7 +37,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash, randomUUID } from 'node:crypto';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 
-export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 const KEY_PATTERN = /^[\x20-\x7e]{1,200}$/;
 
 type CompletedData = {
@@ -43,12 +44,19 @@ type CompletedData = {
   body: string;
   fingerprint: string;
   headers: Record<string, string>;
+  /** Fields of the body not kept (secrets shown once): a replay cannot give them back. */
+  withheld: string[];
 };
+
+/** Response fields never written to the log: a token is kept only as a hash. */
+const SECRET_FIELDS = ['token'];
 
 type Request = FastifyRequest & AuthenticatedRequest;
 
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
+  private readonly logger = new Logger('Idempotency');
+
   constructor(@Inject(EVENT_STORE) private readonly eventStore: EventStore) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -78,19 +86,23 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (recorded && fresh) return replay(recorded, fingerprint, key, reply);
 
     const body = await execute(); // a refusal throws here: nothing is recorded
+    const { kept, withheld } = withholdSecrets(body);
     const data: CompletedData = {
       status: reply.statusCode,
-      body: JSON.stringify(body ?? null),
+      body: JSON.stringify(kept ?? null),
       fingerprint,
       headers: pickHeaders(reply),
+      withheld,
     };
     try {
       await this.eventStore.append(streamId, [{ id: randomUUID(), type: 'IdempotentRequestCompleted', data }], {
         expectedRevision: recorded?.revision ?? 'no_stream',
       });
     } catch (error) {
-      // A concurrent copy recorded first; its effects and ours are the same events (see above).
-      if (!(error instanceof WrongExpectedRevisionError)) throw error;
+      // A concurrent copy recorded first (its effects and ours are the same events, see above); or the
+      // store failed after the command succeeded: the answer stands, and a retry finds the command's events.
+      if (!(error instanceof WrongExpectedRevisionError))
+        this.logger.warn(`Idempotency record not written: ${String(error)}`);
     }
     return body;
   }
@@ -99,8 +111,22 @@ export class IdempotencyInterceptor implements NestInterceptor {
 function replay(completed: RecordedEvent, fingerprint: string, key: string, reply: FastifyReply): unknown {
   const data = completed.data as unknown as CompletedData;
   if (data.fingerprint !== fingerprint) throw reusedKey(key);
+  if (data.withheld?.length) {
+    const { id } = JSON.parse(data.body) as { id?: string };
+    throw new ConflictException(
+      `This request succeeded before (${id ?? 'see the log'}), and its ${data.withheld.join(', ')} was shown only in that first response: remove what it created and add it anew if it was lost`,
+    );
+  }
   void reply.status(data.status).headers({ ...data.headers, 'idempotent-replayed': 'true' });
   return JSON.parse(data.body) as unknown;
+}
+
+function withholdSecrets(body: unknown): { kept: unknown; withheld: string[] } {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return { kept: body, withheld: [] };
+  const kept: Record<string, unknown> = { ...(body as Record<string, unknown>) };
+  const withheld = SECRET_FIELDS.filter((field) => field in kept);
+  for (const field of withheld) delete kept[field];
+  return { kept, withheld };
 }
 
 function reusedKey(key: string): UnprocessableEntityException {

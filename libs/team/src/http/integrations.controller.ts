@@ -6,7 +6,7 @@ import { AllowedRoles, CurrentPrincipal } from '../auth/access.decorators';
 import { requestContext } from '../auth/request-context';
 import type { Principal } from '../principal';
 import { RegisterIntegrationCommand } from '../team.commands';
-import { READ_YOUR_WRITES_MS } from './members.controller';
+import { READ_YOUR_WRITES_MS, settle } from './members.controller';
 import { CreatedIntegrationResponse, RegisterIntegrationDto } from './team.dto';
 
 @ApiTags('team')
@@ -29,7 +29,7 @@ export class IntegrationsController {
     const { integration, token, position } = await this.commandBus.execute(
       new RegisterIntegrationCommand(body.name, requestContext(principal, request)),
     );
-    await this.projector.waitFor(position, READ_YOUR_WRITES_MS);
+    await settle(this.projector.waitFor(position, READ_YOUR_WRITES_MS), 'the token may not work for a moment');
     return { ...integration, token };
   }
 }

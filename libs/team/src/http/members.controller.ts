@@ -1,4 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Req,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ProcessManagers, Projector } from '@team-inbox/projections';
@@ -13,6 +24,16 @@ import { AddMemberDto, CreatedMemberResponse, MemberResponse } from './team.dto'
 export const READ_YOUR_WRITES_MS = 2000;
 
 type HttpRequest = { headers: Record<string, string | string[] | undefined> };
+
+/**
+ * The command is committed; where its effect is not visible within the wait, say so (503) rather than
+ * answer as if it were.
+ */
+export async function settle(reached: Promise<boolean>, consequence: string): Promise<void> {
+  if (!(await reached)) {
+    throw new ServiceUnavailableException(`Done and recorded, but the read models are behind: ${consequence}`);
+  }
+}
 
 @ApiTags('team')
 @ApiBearerAuth()
@@ -37,7 +58,7 @@ export class MembersController {
       new AddMemberCommand(body.name, body.email, body.role ?? 'agent', requestContext(principal, request)),
     );
     // The token must work as soon as it is handed out.
-    await this.projector.waitFor(position, READ_YOUR_WRITES_MS);
+    await settle(this.projector.waitFor(position, READ_YOUR_WRITES_MS), 'the token may not work for a moment');
     return { ...member, token };
   }
 
@@ -58,7 +79,10 @@ export class MembersController {
   ): Promise<void> {
     const { position } = await this.commandBus.execute(new RemoveMemberCommand(id, requestContext(principal, request)));
     // Answer once the token is dead and the member's conversations are back in the unassigned queue.
-    await this.projector.waitFor(position, READ_YOUR_WRITES_MS);
-    await this.processManagers.waitForAll(position, READ_YOUR_WRITES_MS);
+    await settle(this.projector.waitFor(position, READ_YOUR_WRITES_MS), 'the token still works for a moment');
+    await settle(
+      this.processManagers.waitForAll(position, READ_YOUR_WRITES_MS),
+      'its conversations return to the unassigned queue shortly',
+    );
   }
 }

@@ -1,0 +1,127 @@
+/**
+ * Prometheus metrics (`GET /metrics`): how long commands take, how far the read models trail the log, and
+ * how many events are appended. One registry per application, so that tests starting several apps in one
+ * process do not share counters.
+ */
+import {
+  Controller,
+  Get,
+  Header,
+  Inject,
+  Injectable,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiExcludeEndpoint } from '@nestjs/swagger';
+import { APPENDED_EVENTS, EVENT_STORE, type AppendedEvents, type EventStore } from '@team-inbox/event-store';
+import { Projector } from '@team-inbox/projections';
+import { AllowedRoles } from '@team-inbox/team';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { tap, type Observable } from 'rxjs';
+import type { Subscription } from 'rxjs';
+
+/** Beyond this many events behind, the lag gauge says "at least" rather than counting on. */
+const LAG_COUNT_LIMIT = 100_000;
+
+@Injectable()
+export class Metrics implements OnModuleDestroy {
+  readonly registry = new Registry();
+  readonly commandDuration = new Histogram({
+    name: 'team_inbox_command_duration_seconds',
+    help: 'Time to carry out a command over HTTP, by command',
+    labelNames: ['command', 'status'] as const,
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly eventsAppended = new Counter({
+    name: 'team_inbox_events_appended_total',
+    help: 'Events appended to the log by this process, by type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  readonly projectionLagSeconds = new Histogram({
+    name: 'team_inbox_projection_lag_seconds',
+    help: 'From an event being appended to the read models showing it',
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+  private readonly applied: Subscription;
+
+  private readonly appended: Subscription;
+
+  constructor(
+    projector: Projector,
+    @Inject(EVENT_STORE) eventStore: EventStore,
+    @Inject(APPENDED_EVENTS) appended: Observable<AppendedEvents>,
+  ) {
+    collectDefaultMetrics({ register: this.registry });
+    this.appended = appended.subscribe(({ events }) => {
+      for (const event of events) this.eventsAppended.inc({ type: event.type });
+    });
+    this.applied = projector.applied.subscribe((event) =>
+      this.projectionLagSeconds.observe(Math.max(0, Date.now() - event.recordedAt.getTime()) / 1000),
+    );
+    new Gauge({
+      name: 'team_inbox_projection_lag_events',
+      help: 'Events in the log that the read models do not show yet',
+      registers: [this.registry],
+      collect: async function (this: Gauge) {
+        this.set(await countAfter(eventStore, projector.checkpoint));
+      },
+    });
+    new Gauge({
+      name: 'team_inbox_projection_position',
+      help: 'The log position the read models show',
+      registers: [this.registry],
+      collect: function (this: Gauge) {
+        this.set(Number(projector.checkpoint));
+      },
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.applied.unsubscribe();
+    this.appended.unsubscribe();
+  }
+}
+
+async function countAfter(eventStore: EventStore, position: bigint): Promise<number> {
+  let count = 0;
+  for await (const event of eventStore.readAll({ fromPosition: position, limit: LAG_COUNT_LIMIT })) if (event) count++;
+  return count;
+}
+
+/** Times every command (each non-GET route), labelled by the route handler's name. */
+@Injectable()
+export class CommandTimingInterceptor implements NestInterceptor {
+  constructor(private readonly metrics: Metrics) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const request = context.switchToHttp().getRequest<{ method: string }>();
+    if (request.method === 'GET') return next.handle();
+    const command = `${context.getClass().name.replace(/Controller$/, '')}.${context.getHandler().name}`;
+    const stop = this.metrics.commandDuration.startTimer({ command });
+    return next.handle().pipe(
+      tap({
+        next: () => stop({ status: 'ok' }),
+        error: () => stop({ status: 'refused' }),
+      }),
+    );
+  }
+}
+
+@ApiBearerAuth()
+@Controller('metrics')
+export class MetricsController {
+  constructor(private readonly metrics: Metrics) {}
+
+  @Get()
+  @AllowedRoles('admin')
+  @ApiExcludeEndpoint()
+  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
+  scrape(): Promise<string> {
+    return this.metrics.registry.metrics();
+  }
+}

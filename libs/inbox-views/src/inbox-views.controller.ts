@@ -1,0 +1,64 @@
+/** API.md's inbox queries: the caller's inbox with its counts, and the conversation views. */
+import { BadRequestException, Controller, Get, Query as QueryParams, Res } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { positionToString } from '@team-inbox/event-store';
+import { Projector } from '@team-inbox/projections';
+import { AllowedRoles, CurrentPrincipal, type Principal } from '@team-inbox/team';
+import type { FastifyReply } from 'fastify';
+import { DEFAULT_PAGE_SIZE, ListConversationsDto, PageDto, type ReadYourWritesDto } from './inbox-views.dto';
+import { GetInboxQuery, ListConversationsQuery, type InboxPage, type Page } from './inbox-views.queries';
+
+/** API.md: a query given `minPosition` waits up to 2 seconds for the projections to reach it. */
+export const READ_YOUR_WRITES_WAIT_MS = 2000;
+
+@ApiTags('inbox')
+@ApiBearerAuth()
+@Controller()
+export class InboxViewsController {
+  constructor(
+    private readonly queryBus: QueryBus,
+    private readonly projector: Projector,
+  ) {}
+
+  @Get('inbox')
+  @AllowedRoles('agent', 'admin')
+  async inbox(
+    @QueryParams() query: PageDto,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<InboxPage> {
+    await this.readYourWrites(query, reply);
+    return this.queryBus.execute(new GetInboxQuery(principal.actor.id, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor));
+  }
+
+  @Get('conversations')
+  @AllowedRoles('agent', 'admin', 'auditor')
+  async list(
+    @QueryParams() query: ListConversationsDto,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Page> {
+    const view = query.view ?? 'all';
+    if (query.assigneeId && (view === 'mine' || view === 'unassigned')) {
+      throw new BadRequestException(`assigneeId does not apply to view=${view}`);
+    }
+    await this.readYourWrites(query, reply);
+    return this.queryBus.execute(
+      new ListConversationsQuery(
+        view,
+        principal.actor.id,
+        query.assigneeId,
+        query.limit ?? DEFAULT_PAGE_SIZE,
+        query.cursor,
+      ),
+    );
+  }
+
+  /** Waits for `minPosition`; the answer says which position it reflects either way. */
+  private async readYourWrites(query: ReadYourWritesDto, reply: FastifyReply): Promise<void> {
+    if (query.minPosition !== undefined)
+      await this.projector.waitFor(BigInt(query.minPosition), READ_YOUR_WRITES_WAIT_MS);
+    void reply.header('x-projection-position', positionToString(this.projector.checkpoint));
+  }
+}

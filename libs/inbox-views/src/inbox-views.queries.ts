@@ -1,0 +1,143 @@
+/**
+ * The inbox views (API.md): each a walk down one index of the conversation summaries, newest activity
+ * first, paged by keyset. Sent through the QueryBus.
+ */
+import { Inject } from '@nestjs/common';
+import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import type Database from 'better-sqlite3';
+import { UNASSIGNED, toSummary, type ConversationSummary, type SummaryRow } from '@team-inbox/conversations';
+import { READ_MODEL_DB, StatementCache } from '@team-inbox/projections';
+import { decodeCursor, encodeCursor, type PageKey } from './cursor';
+
+export const VIEWS = ['mine', 'unassigned', 'assigned', 'closed', 'all'] as const;
+export type View = (typeof VIEWS)[number];
+
+export interface Page {
+  items: ConversationSummary[];
+  nextCursor: string | null;
+}
+
+export interface InboxPage extends Page {
+  counts: { mine: number; unassigned: number };
+}
+
+export class ListConversationsQuery extends Query<Page> {
+  constructor(
+    readonly view: View,
+    /** The caller, for `mine`. */
+    readonly callerId: string,
+    readonly assigneeId: string | undefined,
+    readonly limit: number,
+    readonly cursor: string | undefined,
+  ) {
+    super();
+  }
+}
+
+export class GetInboxQuery extends Query<InboxPage> {
+  constructor(
+    readonly callerId: string,
+    readonly limit: number,
+    readonly cursor: string | undefined,
+  ) {
+    super();
+  }
+}
+
+const ORDER = 'ORDER BY last_activity_at DESC, id DESC LIMIT @limit';
+const AFTER = '(last_activity_at, id) < (@lastActivityAt, @id)';
+
+/** WHERE clauses by view, and whether an assignee filter is added. */
+function viewFilter(view: View, byAssignee: boolean): string {
+  const assignee = byAssignee ? ' AND assignee_id = @assigneeId' : '';
+  switch (view) {
+    case 'mine':
+      return "status = 'open' AND assignee_id = @assigneeId";
+    case 'unassigned':
+      return "status = 'open' AND assignee_id IS NULL";
+    case 'assigned':
+      return byAssignee
+        ? "status = 'open' AND assignee_id = @assigneeId"
+        : "status = 'open' AND assignee_id IS NOT NULL";
+    case 'closed':
+      return `status = 'closed'${assignee}`;
+    case 'all':
+      return byAssignee ? 'assignee_id = @assigneeId' : '1 = 1';
+  }
+}
+
+function prepare(db: Database.Database) {
+  const statements = new Map<string, Database.Statement<Record<string, unknown>, SummaryRow>>();
+  const statement = (sql: string) => {
+    let prepared = statements.get(sql);
+    if (!prepared) {
+      prepared = db.prepare<Record<string, unknown>, SummaryRow>(sql);
+      statements.set(sql, prepared);
+    }
+    return prepared;
+  };
+  return {
+    page: (view: View, byAssignee: boolean, after: boolean) =>
+      statement(
+        `SELECT * FROM conversation_summaries WHERE ${viewFilter(view, byAssignee)}${after ? ` AND ${AFTER}` : ''} ${ORDER}`,
+      ),
+    inbox: (after: boolean) => {
+      const keyset = after ? ` AND ${AFTER}` : '';
+      // Two index walks (mine, unassigned) merged: faster than one OR that no index serves in order.
+      return statement(`
+        SELECT * FROM (
+          SELECT * FROM (SELECT * FROM conversation_summaries
+            WHERE status = 'open' AND assignee_id = @assigneeId${keyset} ${ORDER})
+          UNION ALL
+          SELECT * FROM (SELECT * FROM conversation_summaries
+            WHERE status = 'open' AND assignee_id IS NULL${keyset} ${ORDER})
+        ) ${ORDER}`);
+    },
+    counts: db.prepare<[string, string], { assignee_key: string; open_count: number }>(
+      'SELECT assignee_key, open_count FROM open_conversation_counts WHERE assignee_key IN (?, ?)',
+    ),
+  };
+}
+
+abstract class PagedQueryHandler {
+  protected readonly statements = new StatementCache(prepare);
+
+  constructor(@Inject(READ_MODEL_DB) protected readonly db: Database.Database) {}
+
+  /** Reads one row more than asked, to know whether another page follows. */
+  protected page(rows: SummaryRow[], limit: number): Page {
+    const items = rows.slice(0, limit).map(toSummary);
+    const last = items.at(-1);
+    const key: PageKey | undefined =
+      rows.length > limit && last ? { lastActivityAt: last.lastActivityAt, id: last.id } : undefined;
+    return { items, nextCursor: key ? encodeCursor(key) : null };
+  }
+
+  protected parameters(limit: number, cursor: string | undefined, assigneeId: string | undefined) {
+    return { limit: limit + 1, assigneeId: assigneeId ?? null, ...(cursor ? decodeCursor(cursor) : {}) };
+  }
+}
+
+@QueryHandler(ListConversationsQuery)
+export class ListConversationsHandler extends PagedQueryHandler implements IQueryHandler<ListConversationsQuery> {
+  async execute({ view, callerId, assigneeId, limit, cursor }: ListConversationsQuery): Promise<Page> {
+    const filterBy = view === 'mine' ? callerId : assigneeId;
+    const statement = this.statements.for(this.db).page(view, filterBy !== undefined, cursor !== undefined);
+    return this.page(statement.all(this.parameters(limit, cursor, filterBy)), limit);
+  }
+}
+
+@QueryHandler(GetInboxQuery)
+export class GetInboxHandler extends PagedQueryHandler implements IQueryHandler<GetInboxQuery> {
+  async execute({ callerId, limit, cursor }: GetInboxQuery): Promise<InboxPage> {
+    const statements = this.statements.for(this.db);
+    const rows = statements.inbox(cursor !== undefined).all(this.parameters(limit, cursor, callerId));
+    const counts = new Map(
+      statements.counts.all(callerId, UNASSIGNED).map((row) => [row.assignee_key, row.open_count]),
+    );
+    return {
+      ...this.page(rows, limit),
+      counts: { mine: counts.get(callerId) ?? 0, unassigned: counts.get(UNASSIGNED) ?? 0 },
+    };
+  }
+}

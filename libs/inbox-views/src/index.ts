@@ -1,0 +1,3 @@
+export * from './cursor';
+export * from './inbox-views.module';
+export * from './inbox-views.queries';
