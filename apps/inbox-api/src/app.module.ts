@@ -2,10 +2,10 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { AppConfig } from '@team-inbox/config';
-import { ConversationSummariesProjection, ConversationsModule } from '@team-inbox/conversations';
+import { ConversationsModule } from '@team-inbox/conversations';
 import { EventStoreModule, type EventStore } from '@team-inbox/event-store';
 import { ProjectionsModule } from '@team-inbox/projections';
-import { TeamModule, TeamProjection } from '@team-inbox/team';
+import { TeamModule } from '@team-inbox/team';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditController } from '@team-inbox/audit';
 import { InboxViewsModule } from '@team-inbox/inbox-views';
@@ -13,6 +13,7 @@ import { HealthController } from './health/health.controller';
 import { CommandTimingInterceptor, Metrics, MetricsController } from './metrics/metrics';
 import { createValidationPipe } from './http/validation';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { READ_MODEL_PROJECTIONS } from './read-model-projections';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
@@ -53,7 +54,7 @@ export class AppModule {
         CqrsModule.forRoot(),
         ProjectionsModule.forRoot({
           dataDir: config.dataDir,
-          projections: [TeamProjection, ConversationSummariesProjection],
+          projections: READ_MODEL_PROJECTIONS,
         }),
         TeamModule.forRoot({ adminToken: config.adminToken, dataDir: config.dataDir }),
         ConversationsModule,

@@ -5,3 +5,4 @@ export * from './projections.module';
 export * from './process-managers';
 export * from './position-waiters';
 export * from './checkpointed-subscriber';
+export * from './rebuild';
