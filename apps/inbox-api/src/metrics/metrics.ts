@@ -44,7 +44,7 @@ export class Metrics implements OnModuleDestroy {
   readonly projectionLagSeconds = new Histogram({
     name: 'team_inbox_projection_lag_seconds',
     help: 'From an event being appended to the read models showing it',
-    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    buckets: [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 5],
     registers: [this.registry],
   });
   private readonly applied: Subscription;
