@@ -55,7 +55,10 @@ async function main(): Promise<void> {
       readModelFile: readModelFile(dataDir),
     });
     const rebuildRate = rebuild.events / (rebuild.elapsedMs / 1000);
-    log(`Rebuilt the read models: ${Math.round(rebuildRate).toLocaleString('en-US')} events/s`);
+    const replayRate = rebuild.events / (rebuild.replayMs / 1000);
+    log(
+      `Rebuilt the read models: ${Math.round(rebuildRate).toLocaleString('en-US')} events/s (replay alone ${Math.round(replayRate).toLocaleString('en-US')})`,
+    );
     await store.close();
 
     const server = await startServerProcess({ DATA_DIR: dataDir, INBOX_ADMIN_TOKEN: ADMIN_TOKEN }, PORT);
@@ -139,7 +142,8 @@ async function main(): Promise<void> {
       );
 
       const rows = [
-        ['rebuild, 1 process', `${Math.round(rebuildRate).toLocaleString('en-US')} events/s`, '≥ 100,000 events/s'],
+        ['rebuild, swap included', `${Math.round(rebuildRate).toLocaleString('en-US')} events/s`, '≥ 100,000 events/s'],
+        ['rebuild, replay alone', `${Math.round(replayRate).toLocaleString('en-US')} events/s`, ''],
         ['GET /inbox p50 / p99', `${inbox.p50.toFixed(2)} / ${inbox.p99.toFixed(2)} ms`, 'p99 ≤ 5 ms'],
         [
           'GET /conversations?view=unassigned p50 / p99',
@@ -177,6 +181,7 @@ async function main(): Promise<void> {
             conversations: CONVERSATIONS,
             members: MEMBERS,
             rebuildEventsPerSecond: Math.round(rebuildRate),
+            replayEventsPerSecond: Math.round(replayRate),
             inboxMs: { p50: round(inbox.p50), p99: round(inbox.p99) },
             unassignedMs: { p50: round(unassigned.p50), p99: round(unassigned.p99) },
             projectionLagMs: { p50AtMost: lagP50, p99AtMost: lagP99 },

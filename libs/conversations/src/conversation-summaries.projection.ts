@@ -29,30 +29,26 @@ export interface SummaryRow {
 /** The key of the unassigned queue in `open_conversation_counts`. */
 export const UNASSIGNED = '';
 
-type Change = Pick<SummaryRow, 'status' | 'assignee_id' | 'last_message_preview' | 'message_count'>;
+const STAMP = 'last_activity_at = @at, revision = @revision, position = @position';
+const GUARD = 'WHERE id = @id AND revision < @revision'; // a redelivered event changes nothing
 
 function prepare(db: Database.Database) {
+  const update = (set?: string) =>
+    db.prepare(`UPDATE conversation_summaries SET ${set ? `${set}, ` : ''}${STAMP} ${GUARD}`);
   return {
-    insert: db.prepare(
+    ConversationStarted: db.prepare(
       `INSERT INTO conversation_summaries
          (id, subject, customer_id, customer_name, customer_email, status, assignee_id, last_activity_at,
           last_message_preview, message_count, revision, position)
-       VALUES (@id, @subject, @customer_id, @customer_name, @customer_email, 'open', NULL, @last_activity_at,
-          NULL, 0, @revision, @position)
+       VALUES (@id, @subject, @customerId, @customerName, @customerEmail, 'open', NULL, @at, NULL, 0, @revision, @position)
        ON CONFLICT (id) DO NOTHING`,
     ),
-    current: db.prepare<[string], SummaryRow>('SELECT * FROM conversation_summaries WHERE id = ?'),
-    update: db.prepare(
-      `UPDATE conversation_summaries
-          SET status = @status, assignee_id = @assignee_id, last_message_preview = @last_message_preview,
-              message_count = @message_count, last_activity_at = @last_activity_at, revision = @revision,
-              position = @position
-        WHERE id = @id`,
-    ),
-    count: db.prepare(
-      `INSERT INTO open_conversation_counts (assignee_key, open_count) VALUES (?, ?)
-       ON CONFLICT (assignee_key) DO UPDATE SET open_count = open_count + excluded.open_count`,
-    ),
+    MessageSent: update('last_message_preview = @preview, message_count = message_count + 1'),
+    ConversationAssigned: update('assignee_id = @assigneeId'),
+    ConversationUnassigned: update('assignee_id = NULL'),
+    ConversationClosed: update("status = 'closed'"),
+    ConversationReopened: update("status = 'open'"),
+    StoreEventRecorded: update(),
   };
 }
 
@@ -87,68 +83,62 @@ export class ConversationSummariesProjection implements Projection {
         ON conversation_summaries (last_activity_at DESC, id DESC);
       CREATE INDEX IF NOT EXISTS conversation_summaries_by_assignee
         ON conversation_summaries (assignee_id, last_activity_at DESC, id DESC);
+
+      -- Open conversations per assignee ('' for the unassigned queue), kept by triggers: the badge counts
+      -- without counting rows on every request, and without a read before each write.
       CREATE TABLE IF NOT EXISTS open_conversation_counts (
         assignee_key TEXT PRIMARY KEY,
         open_count   INTEGER NOT NULL
       );
+      CREATE TRIGGER IF NOT EXISTS open_counts_on_insert AFTER INSERT ON conversation_summaries
+        WHEN NEW.status = 'open'
+      BEGIN
+        INSERT INTO open_conversation_counts (assignee_key, open_count) VALUES (coalesce(NEW.assignee_id, ''), 1)
+          ON CONFLICT (assignee_key) DO UPDATE SET open_count = open_count + 1;
+      END;
+      CREATE TRIGGER IF NOT EXISTS open_counts_on_update AFTER UPDATE OF status, assignee_id ON conversation_summaries
+        WHEN OLD.status IS NOT NEW.status OR OLD.assignee_id IS NOT NEW.assignee_id
+      BEGIN
+        UPDATE open_conversation_counts SET open_count = open_count - 1
+          WHERE OLD.status = 'open' AND assignee_key = coalesce(OLD.assignee_id, '');
+        INSERT INTO open_conversation_counts (assignee_key, open_count)
+          SELECT coalesce(NEW.assignee_id, ''), 1 WHERE NEW.status = 'open'
+          ON CONFLICT (assignee_key) DO UPDATE SET open_count = open_count + 1;
+      END;
     `);
   }
 
   apply(recorded: RecordedEvent, db: Database.Database): void {
     if (!recorded.streamId.startsWith(CONVERSATION_STREAM_PREFIX) || !isConversationEvent(recorded)) return;
     const event = recorded as unknown as ConversationEvent;
-    const statements = this.statements.for(db);
-    const { occurredAt } = readEventMetadata(recorded.metadata, recorded.recordedAt);
-    const revision = Number(recorded.revision);
-    const position = recorded.position.toString();
-    const id = event.data.conversationId;
-
-    if (event.type === 'ConversationStarted') {
-      const { changes } = statements.insert.run({
-        id,
-        subject: event.data.subject,
-        customer_id: event.data.customer.id,
-        customer_name: event.data.customer.name,
-        customer_email: event.data.customer.email,
-        last_activity_at: occurredAt,
-        revision,
-        position,
-      });
-      if (changes > 0) statements.count.run(UNASSIGNED, 1);
-      return;
-    }
-
-    const row = statements.current.get(id);
-    if (!row || row.revision >= revision) return; // seen already
-    const next: Change = {
-      status: row.status,
-      assignee_id: row.assignee_id,
-      last_message_preview: row.last_message_preview,
-      message_count: row.message_count,
+    const stamp = {
+      id: event.data.conversationId,
+      at: readEventMetadata(recorded.metadata, recorded.recordedAt).occurredAt,
+      revision: Number(recorded.revision),
+      position: recorded.position.toString(),
     };
+    const statements = this.statements.for(db);
     switch (event.type) {
+      case 'ConversationStarted': {
+        const { customer, subject } = event.data;
+        statements.ConversationStarted.run({
+          ...stamp,
+          subject,
+          customerId: customer.id,
+          customerName: customer.name,
+          customerEmail: customer.email,
+        });
+        return;
+      }
       case 'MessageSent':
-        next.last_message_preview = previewOf(event.data.body);
-        next.message_count += 1;
-        break;
+        statements.MessageSent.run({ ...stamp, preview: previewOf(event.data.body) });
+        return;
       case 'ConversationAssigned':
-        next.assignee_id = event.data.assigneeId;
-        break;
-      case 'ConversationUnassigned':
-        next.assignee_id = null;
-        break;
-      case 'ConversationClosed':
-        next.status = 'closed';
-        break;
-      case 'ConversationReopened':
-        next.status = 'open';
-        break;
-      case 'StoreEventRecorded':
-        break;
+        statements.ConversationAssigned.run({ ...stamp, assigneeId: event.data.assigneeId });
+        return;
+      default:
+        statements[event.type].run(stamp);
     }
-    statements.update.run({ ...next, id, last_activity_at: occurredAt, revision, position });
-    if (row.status === 'open') statements.count.run(row.assignee_id ?? UNASSIGNED, -1);
-    if (next.status === 'open') statements.count.run(next.assignee_id ?? UNASSIGNED, 1);
   }
 }
 

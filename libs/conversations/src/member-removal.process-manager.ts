@@ -8,7 +8,7 @@
  * event, so doing that work twice (after a crash, or in two server processes) appends nothing twice.
  * It also catches an assignment that raced with the removal and landed after it.
  */
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type Database from 'better-sqlite3';
 import { systemActor } from '@team-inbox/core';
@@ -27,15 +27,19 @@ import { ExecuteConversationCommand } from './conversation-command';
 
 const CHECKPOINT = 'member-removal';
 const RETRY_DELAY_MS = 1000;
+const CHECKPOINT_EVERY = 500;
+const CHECKPOINT_PAUSE_MS = 1000;
 /** The read models normally trail by milliseconds; this only bounds a stalled projector. */
 const PROJECTOR_WAIT_MS = 30_000;
 
 @Injectable()
 export class MemberRemovalProcessManager
   extends CheckpointedSubscriber
-  implements ProcessProgress, OnApplicationBootstrap, OnApplicationShutdown
+  implements ProcessProgress, OnApplicationBootstrap, OnModuleDestroy
 {
   readonly name = CHECKPOINT;
+  private unsaved = 0;
+  private saveTimer: NodeJS.Timeout | undefined;
 
   constructor(
     @Inject(EVENT_STORE) eventStore: EventStore,
@@ -53,7 +57,8 @@ export class MemberRemovalProcessManager
     this.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the read models close (their module shuts down in onApplicationShutdown): the checkpoint is saved. */
+  async onModuleDestroy(): Promise<void> {
     await this.stop();
   }
 
@@ -61,13 +66,37 @@ export class MemberRemovalProcessManager
     return readCheckpoint(this.db, CHECKPOINT) ?? 0n;
   }
 
-  /** The checkpoint moves only once the work the event calls for is done. */
+  /**
+   * The checkpoint moves only once the work the event calls for is done. Events that call for none are
+   * checkpointed in passing (every few hundred, or after a pause), not one write each: doing them again
+   * after a crash changes nothing.
+   */
   protected async handle(event: RecordedEvent): Promise<void> {
-    await this.carryOut(event);
-    writeCheckpoint(this.db, CHECKPOINT, event.position);
+    const worked = await this.carryOut(event);
+    this.unsaved++;
+    if (worked || this.unsaved >= CHECKPOINT_EVERY) this.saveCheckpoint(event.position);
+    else this.saveSoon(event.position);
   }
 
-  private async carryOut(event: RecordedEvent): Promise<void> {
+  override async stop(): Promise<void> {
+    await super.stop();
+    if (this.unsaved > 0) this.saveCheckpoint(this.position);
+  }
+
+  private saveCheckpoint(position: Position): void {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    writeCheckpoint(this.db, CHECKPOINT, position);
+    this.unsaved = 0;
+  }
+
+  private saveSoon(position: Position): void {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = setTimeout(() => this.saveCheckpoint(position), CHECKPOINT_PAUSE_MS).unref();
+  }
+
+  /** True where the event called for work (commands were sent). */
+  private async carryOut(event: RecordedEvent): Promise<boolean> {
     if (event.type === 'MemberRemoved') {
       const { memberId } = event.data as { memberId: string };
       // The conversation read model must include everything up to the removal before it is searched.
@@ -78,10 +107,16 @@ export class MemberRemovalProcessManager
         .prepare<[string], { id: string }>('SELECT id FROM conversation_summaries WHERE assignee_id = ?')
         .all(memberId);
       for (const { id } of assigned) await this.unassign(id, memberId, event);
-    } else if (event.type === 'ConversationAssigned') {
-      const { conversationId, assigneeId } = event.data as { conversationId: string; assigneeId: string };
-      if (this.directory.isRemovedMember(assigneeId)) await this.unassign(conversationId, assigneeId, event);
+      return true;
     }
+    if (event.type === 'ConversationAssigned') {
+      const { conversationId, assigneeId } = event.data as { conversationId: string; assigneeId: string };
+      if (this.directory.isRemovedMember(assigneeId)) {
+        await this.unassign(conversationId, assigneeId, event);
+        return true;
+      }
+    }
+    return false;
   }
 
   private async unassign(conversationId: string, memberId: string, cause: RecordedEvent): Promise<void> {

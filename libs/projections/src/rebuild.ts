@@ -22,7 +22,10 @@ export interface RebuildProgress {
 export interface RebuildResult {
   events: number;
   position: Position;
+  /** The whole rebuild, swap included. */
   elapsedMs: number;
+  /** The replay alone. */
+  replayMs: number;
 }
 
 const DEFAULT_BATCH = 5000;
@@ -43,6 +46,13 @@ export async function replayInto(
   db.pragma('journal_mode = OFF');
   db.pragma('synchronous = OFF');
   for (const projection of projections) projection.setUp(db);
+  // Indexes are built once at the end, from sorted data, rather than kept up to date event by event.
+  const indexes = db
+    .prepare<[], { name: string; sql: string }>(
+      "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL",
+    )
+    .all();
+  for (const { name } of indexes) db.exec(`DROP INDEX "${name}"`);
 
   const started = performance.now();
   const head = (await eventStore.headPosition()) ?? 0n;
@@ -65,6 +75,7 @@ export async function replayInto(
     if (batch.length >= batchSize) flush();
   }
   flush();
+  for (const { sql } of indexes) db.exec(sql);
   return { db, events, position, elapsedMs: performance.now() - started };
 }
 
@@ -77,6 +88,7 @@ export async function rebuildReadModels(options: {
   onProgress?: (progress: RebuildProgress) => void;
 }): Promise<RebuildResult> {
   const { eventStore, projections, readModelFile } = options;
+  const started = performance.now();
   const scratch = `${readModelFile}.rebuild-${process.pid}`;
   const replayed = await replayInto(scratch, eventStore, projections, options);
   let { events, position } = replayed;
@@ -96,7 +108,15 @@ export async function rebuildReadModels(options: {
         position = event.position;
       }
       for (const table of projections.flatMap((projection) => projection.tables)) {
+        // As in the replay: the rows go in without their indexes, which are then built once.
+        const indexes = live
+          .prepare<[string], { name: string; sql: string }>(
+            "SELECT name, sql FROM main.sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+          )
+          .all(table);
+        for (const { name } of indexes) live.exec(`DROP INDEX main."${name}"`);
         live.exec(`DELETE FROM main.${table}; INSERT INTO main.${table} SELECT * FROM rebuilt.${table};`);
+        for (const { sql } of indexes) live.exec(sql);
       }
       writeCheckpoint(live, PROJECTOR_CHECKPOINT, position);
       live.exec('COMMIT');
@@ -110,7 +130,7 @@ export async function rebuildReadModels(options: {
     replayed.db.close();
     removeDatabase(scratch);
   }
-  return { events, position, elapsedMs: replayed.elapsedMs };
+  return { events, position, elapsedMs: performance.now() - started, replayMs: replayed.elapsedMs };
 }
 
 function removeDatabase(file: string): void {

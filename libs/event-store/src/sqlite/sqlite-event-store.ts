@@ -117,7 +117,10 @@ export class SqliteEventStore implements EventStore {
       eventsFromRevision: this.db.prepare(
         'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?',
       ),
-      eventsAfterPosition: this.db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
+      // Plain numbers for the hot read path: a rowid or a revision never nears 2^53 (and is checked below).
+      eventsAfterPosition: this.db
+        .prepare<[bigint, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?')
+        .safeIntegers(false),
       insert: this.db.prepare(
         `INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -337,6 +340,9 @@ function revisionMatches(expected: ExpectedRevision, actual: ActualRevision): bo
 }
 
 function toRecordedEvent(row: EventRow): RecordedEvent {
+  if (typeof row.position === 'number' && !Number.isSafeInteger(row.position)) {
+    throw new RangeError(`Position ${row.position} is past what a JavaScript number holds exactly`);
+  }
   return {
     id: row.event_id,
     streamId: row.stream_id,
