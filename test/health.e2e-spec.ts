@@ -12,7 +12,12 @@ describe('GET /health', () => {
     const response = await fetch(`${running.baseUrl}/health`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(await response.json()).toEqual({ status: 'ok', eventStore: 'sqlite', projectionPosition: '0' });
+    expect(await response.json()).toEqual({
+      status: 'ok',
+      eventStore: 'sqlite',
+      projectionPosition: '0',
+      processManagers: { 'member-removal': '0' },
+    });
   });
 
   it('answers 503 with a JSON error while the event store cannot be reached', async () => {

@@ -55,6 +55,12 @@ export abstract class CheckpointedSubscriber {
     return this.waiters.waitFor(position, timeoutMs, (wanted) => this.reached(wanted));
   }
 
+  /** The position of the last event handled. */
+  get progress(): Position {
+    this.loadPosition();
+    return this.position;
+  }
+
   protected reached(position: Position): boolean {
     return this.position >= position;
   }

@@ -4,6 +4,8 @@ import type { Position } from '@team-inbox/event-store';
 /** What a process manager tells about its progress: the position up to which it has done its work. */
 export interface ProcessProgress {
   readonly name: string;
+  /** The position of the last event handled. */
+  readonly progress: Position;
   waitFor(position: Position, timeoutMs: number): Promise<boolean>;
 }
 
@@ -17,6 +19,10 @@ export class ProcessManagers {
 
   register(progress: ProcessProgress): void {
     this.registered.push(progress);
+  }
+
+  positions(): Record<string, Position> {
+    return Object.fromEntries(this.registered.map((progress) => [progress.name, progress.progress]));
   }
 
   /** True once every process manager has handled `position`; false after `timeoutMs`. */

@@ -45,6 +45,7 @@ export async function replayInto(
   // A scratch file: if the process dies, it is thrown away, so it needs no journal and no fsync.
   db.pragma('journal_mode = OFF');
   db.pragma('synchronous = OFF');
+  db.pragma('cache_size = -262144'); // 256 MiB: rows are updated in log order, not key order
   for (const projection of projections) projection.setUp(db);
   // Indexes are built once at the end, from sorted data, rather than kept up to date event by event.
   const indexes = db

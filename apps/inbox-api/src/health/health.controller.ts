@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { EVENT_STORE, positionToString, type EventStore } from '@team-inbox/event-store';
-import { Projector } from '@team-inbox/projections';
+import { ProcessManagers, Projector } from '@team-inbox/projections';
 import { Public } from '@team-inbox/team';
 
 export interface HealthReport {
@@ -8,6 +8,8 @@ export interface HealthReport {
   eventStore: EventStore['kind'];
   /** The log position the read models reflect ("0" before the first event). */
   projectionPosition: string;
+  /** The position each process manager has reached. */
+  processManagers: Record<string, string>;
 }
 
 @Controller('health')
@@ -15,6 +17,7 @@ export class HealthController {
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     private readonly projector: Projector,
+    private readonly processManagers: ProcessManagers,
   ) {}
 
   /** No authentication: load balancers and orchestrators probe it. */
@@ -32,6 +35,9 @@ export class HealthController {
       status: 'ok',
       eventStore: this.eventStore.kind,
       projectionPosition: positionToString(this.projector.checkpoint),
+      processManagers: Object.fromEntries(
+        Object.entries(this.processManagers.positions()).map(([name, position]) => [name, positionToString(position)]),
+      ),
     };
   }
 }
