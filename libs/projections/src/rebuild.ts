@@ -126,6 +126,9 @@ export async function rebuildReadModels(options: {
       throw error;
     }
     live.exec('DETACH DATABASE rebuilt');
+    // The swap wrote the whole read models to the WAL: fold it into the file now, here, rather than leave
+    // a running server to do it on its next commit, stalling its requests for seconds.
+    live.pragma('wal_checkpoint(TRUNCATE)');
   } finally {
     live.close();
     replayed.db.close();
