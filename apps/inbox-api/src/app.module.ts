@@ -7,6 +7,7 @@ import { EventStoreModule, type EventStore } from '@team-inbox/event-store';
 import { ProjectionsModule } from '@team-inbox/projections';
 import { TeamModule } from '@team-inbox/team';
 import { LoggerModule } from 'nestjs-pino';
+import pino from 'pino';
 import { AuditController } from '@team-inbox/audit';
 import { InboxViewsModule } from '@team-inbox/inbox-views';
 import { HealthController } from './health/health.controller';
@@ -32,6 +33,8 @@ export class AppModule {
         LoggerModule.forRoot({
           pinoHttp: {
             level: config.logLevel,
+            // Synchronous writes: the last lines before an exit (shutdown, a fatal error) are not lost.
+            stream: pino.destination({ dest: 1, sync: true }),
             // Tokens and webhook signatures travel in headers: never let them reach a log line.
             redact: {
               paths: [

@@ -6,3 +6,4 @@ export { EventStoreDbEventStore, type EventStoreDbEventStoreOptions } from './ev
 export { InMemoryEventStore } from './in-memory/in-memory-event-store';
 export { APPENDED_EVENTS, EventStoreModule, type AppendedEvents } from './event-store.module';
 export { collect } from './collect';
+export { WalCheckpointer, FALLBACK_AUTOCHECKPOINT_PAGES } from './sqlite/wal-checkpointer';

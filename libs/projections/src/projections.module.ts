@@ -10,7 +10,7 @@ import {
   type Type,
 } from '@nestjs/common';
 import type Database from 'better-sqlite3';
-import { EVENT_STORE, type EventStore } from '@team-inbox/event-store';
+import { EVENT_STORE, FALLBACK_AUTOCHECKPOINT_PAGES, WalCheckpointer, type EventStore } from '@team-inbox/event-store';
 import { PROJECTIONS, type Projection } from './projection';
 import { ProcessManagers } from './process-managers';
 import { Projector } from './projector';
@@ -21,17 +21,23 @@ export const READ_MODEL_DB = Symbol('READ_MODEL_DB');
 /** Starts the projector once every module is ready, stops it and closes the read models on shutdown. */
 @Injectable()
 class ProjectorLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private checkpointer: WalCheckpointer | undefined;
+
   constructor(
     private readonly projector: Projector,
     @Inject(READ_MODEL_DB) private readonly db: Database.Database,
   ) {}
 
   onApplicationBootstrap(): void {
+    // As for the log: the read models' WAL is folded in from a worker thread, off the event loop.
+    this.db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+    this.checkpointer = new WalCheckpointer([this.db.name]);
     this.projector.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.projector.stop();
+    await this.checkpointer?.close();
     this.db.close();
   }
 }

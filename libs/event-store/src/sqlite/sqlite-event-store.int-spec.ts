@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sqliteEventStoreFile } from '../create-event-store';
@@ -55,6 +55,25 @@ describe('SqliteEventStore (embedded specifics)', () => {
 
     await store.append('group-0', [newEvent()], { expectedRevision: 0n });
     expect(store.stats()).toEqual({ commits: 2, appendsCommitted: 65 });
+  });
+
+  it('folds the WAL into the database file from a worker thread, not on the committing connection', async () => {
+    store = await open();
+    const file = sqliteEventStoreFile(dataDir);
+    const sizeBefore = statSync(file).size;
+    for (let i = 0; i < 20; i++) {
+      await store.append(
+        `wal-${i}`,
+        Array.from({ length: 50 }, () => newEvent('Padding', { text: 'x'.repeat(200) })),
+        {
+          expectedRevision: 'no_stream',
+        },
+      );
+    }
+    // Far below the writer's own autocheckpoint threshold: only the worker moves pages into the file.
+    const deadline = Date.now() + 5000;
+    while (statSync(file).size <= sizeBefore && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(statSync(file).size).toBeGreaterThan(sizeBefore + 200 * 1000);
   });
 
   it('still writes appends accepted before close', async () => {

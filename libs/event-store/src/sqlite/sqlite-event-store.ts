@@ -28,6 +28,7 @@ import type {
 } from '../event-store';
 import { LocalSubscriptions, type LocalLog } from '../local-subscription';
 import { validateAppend } from '../validate-append';
+import { FALLBACK_AUTOCHECKPOINT_PAGES, WalCheckpointer } from './wal-checkpointer';
 
 export interface SqliteEventStoreOptions {
   /** The database file; its folder is created if missing. */
@@ -39,6 +40,11 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number;
   /** Events fetched per query while reading or catching up. */
   pageSize?: number;
+  /**
+   * Checkpoint the WAL from a worker thread (the default), rather than on the committing connection:
+   * see `wal-checkpointer.ts`.
+   */
+  backgroundCheckpoints?: boolean;
 }
 
 interface EventRow {
@@ -78,6 +84,7 @@ export class SqliteEventStore implements EventStore {
   private appendsCommitted = 0;
   private flushScheduled = false;
   private closed = false;
+  private checkpointer: WalCheckpointer | undefined;
   private readonly subscriptions: LocalSubscriptions;
 
   private readonly statements: {
@@ -108,6 +115,10 @@ export class SqliteEventStore implements EventStore {
     }
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+    if (options.backgroundCheckpoints ?? true) {
+      this.db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+      this.checkpointer = new WalCheckpointer([options.filename]);
+    }
 
     this.statements = {
       currentRevision: this.db.prepare(
@@ -219,6 +230,7 @@ export class SqliteEventStore implements EventStore {
     this.flush(); // what was accepted before close is still written, not dropped
     this.closed = true;
     await this.subscriptions.closeAll();
+    await this.checkpointer?.close();
     this.db.close();
   }
 
