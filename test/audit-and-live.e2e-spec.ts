@@ -134,7 +134,7 @@ describe('history, audit, live updates and metrics', () => {
           for (;;) {
             const { value, done } = await reader.read();
             if (done) return;
-            buffer += decoder.decode(value, { stream: true });
+            buffer += decoder.decode(value as Uint8Array, { stream: true });
             let end: number;
             while ((end = buffer.indexOf('\n\n')) >= 0) {
               const block = buffer.slice(0, end);
