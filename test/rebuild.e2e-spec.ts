@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { READ_MODEL_PROJECTIONS } from '../apps/inbox-api/src/read-model-projections';
 import { Inbox, type Member } from './support/inbox';
 import { dumpTables } from './support/read-model-tables';
-import { pick, seededRandom } from './support/seeded-random';
+import { pick, seededRandom } from '@team-inbox/core/testing/seeded-random';
 
 const SEED = Number(process.env.TEST_SEED ?? 20261124);
 const COMMANDS = 5000;

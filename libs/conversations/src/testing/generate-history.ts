@@ -5,6 +5,7 @@
  * the same history.
  */
 import { eventMetadata, systemActor, type CommandContext } from '@team-inbox/core';
+import { seededRandom } from '@team-inbox/core/testing/seeded-random';
 import type { EventStore, NewEvent } from '@team-inbox/event-store';
 import { createHash } from 'node:crypto';
 import {
@@ -35,24 +36,13 @@ export interface GeneratedHistory {
   events: number;
 }
 
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function uuidFrom(random: () => number): string {
   const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 export async function generateHistory(store: EventStore, options: HistoryOptions): Promise<GeneratedHistory> {
-  const random = seeded(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const context: CommandContext = {
     actor: systemActor('generator'),
     occurredAt: new Date(),

@@ -47,6 +47,9 @@ export interface SqliteEventStoreOptions {
   backgroundCheckpoints?: boolean;
 }
 
+/** A row of eventsAfterPosition: position, stream_id, revision, event_id, type, data, metadata, recorded_at. */
+type EventTuple = [number, string, number, string, string, string, string, number];
+
 interface EventRow {
   position: number | bigint;
   stream_id: string;
@@ -91,7 +94,7 @@ export class SqliteEventStore implements EventStore {
     currentRevision: Database.Statement<[string], { revision: number | bigint }>;
     findEventInStream: Database.Statement<[string, string], { revision: number | bigint }>;
     eventsFromRevision: Database.Statement<[string, bigint, number], EventRow>;
-    eventsAfterPosition: Database.Statement<[bigint, number], EventRow>;
+    eventsAfterPosition: Database.Statement<[bigint, number], EventTuple>;
     insert: Database.Statement<[string, bigint, string, string, string, string, number]>;
     head: Database.Statement<[], { position: number | bigint | null }>;
   };
@@ -129,8 +132,14 @@ export class SqliteEventStore implements EventStore {
         'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?',
       ),
       // Plain numbers for the hot read path: a rowid or a revision never nears 2^53 (and is checked below).
+      // The hot read path (catch-up, rebuild): rows as arrays, and plain numbers, not bigints, for a rowid or
+      // a revision, which never near 2^53 (checked in toRecordedEventFromTuple).
       eventsAfterPosition: this.db
-        .prepare<[bigint, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?')
+        .prepare<[bigint, number], EventTuple>(
+          `SELECT position, stream_id, revision, event_id, type, data, metadata, recorded_at
+             FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+        )
+        .raw(true)
         .safeIntegers(false),
       insert: this.db.prepare(
         `INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at)
@@ -140,7 +149,7 @@ export class SqliteEventStore implements EventStore {
     };
 
     const log: LocalLog = {
-      readPageAfter: (after, limit) => this.statements.eventsAfterPosition.all(after, limit).map(toRecordedEvent),
+      readPageAfter: (after, limit) => this.statements.eventsAfterPosition.all(after, limit).map(fromTuple),
       isClosed: () => this.closed,
     };
     this.subscriptions = new LocalSubscriptions(log, {
@@ -193,10 +202,10 @@ export class SqliteEventStore implements EventStore {
     while (remaining > 0) {
       this.assertOpen();
       const rows = this.statements.eventsAfterPosition.all(after, Math.min(this.pageSize, remaining));
-      for (const row of rows) yield toRecordedEvent(row);
+      for (const row of rows) yield fromTuple(row);
       if (rows.length < this.pageSize) return;
       remaining -= rows.length;
-      after = BigInt(rows[rows.length - 1].position);
+      after = BigInt(rows[rows.length - 1][0]);
     }
   }
 
@@ -351,10 +360,23 @@ function revisionMatches(expected: ExpectedRevision, actual: ActualRevision): bo
   return expected === actual;
 }
 
-function toRecordedEvent(row: EventRow): RecordedEvent {
-  if (typeof row.position === 'number' && !Number.isSafeInteger(row.position)) {
-    throw new RangeError(`Position ${row.position} is past what a JavaScript number holds exactly`);
+function fromTuple([position, streamId, revision, id, type, data, metadata, recordedAt]: EventTuple): RecordedEvent {
+  if (!Number.isSafeInteger(position)) {
+    throw new RangeError(`Position ${position} is past what a JavaScript number holds exactly`);
   }
+  return {
+    id,
+    streamId,
+    type,
+    revision: BigInt(revision),
+    position: BigInt(position),
+    data: JSON.parse(data) as JsonObject,
+    metadata: JSON.parse(metadata) as JsonObject,
+    recordedAt: new Date(recordedAt),
+  };
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
   return {
     id: row.event_id,
     streamId: row.stream_id,
