@@ -49,8 +49,11 @@ async function main(): Promise<void> {
       `Wrote ${history.events.toLocaleString('en-US')} events in ${((performance.now() - generationStarted) / 1000).toFixed(1)} s`,
     );
 
+    // The rebuild opens the log afresh, as `npm run projections:rebuild` does in its own process.
+    await store.close();
+    const rebuildStore = new SqliteEventStore({ filename: sqliteEventStoreFile(dataDir) });
     const rebuild = await rebuildReadModels({
-      eventStore: store,
+      eventStore: rebuildStore,
       projections: READ_MODEL_PROJECTIONS.map((projection) => new projection()),
       readModelFile: readModelFile(dataDir),
     });

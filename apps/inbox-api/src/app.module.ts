@@ -33,6 +33,9 @@ export class AppModule {
         LoggerModule.forRoot({
           pinoHttp: {
             level: config.logLevel,
+            // The request goes into the completion line (when that level is on), not into a child logger
+            // serialised, with redaction, on every request whatever the level.
+            quietReqLogger: true,
             // Synchronous writes: the last lines before an exit (shutdown, a fatal error) are not lost.
             stream: pino.destination({ dest: 1, sync: true }),
             // Tokens and webhook signatures travel in headers: never let them reach a log line.
