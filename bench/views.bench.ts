@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     log(
       `Rebuilt the read models: ${Math.round(rebuildRate).toLocaleString('en-US')} events/s (replay alone ${Math.round(replayRate).toLocaleString('en-US')})`,
     );
-    await store.close();
+    await rebuildStore.close();
 
     const server = await startServerProcess({ DATA_DIR: dataDir, INBOX_ADMIN_TOKEN: ADMIN_TOKEN }, PORT);
     try {
