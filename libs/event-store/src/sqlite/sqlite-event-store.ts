@@ -131,9 +131,8 @@ export class SqliteEventStore implements EventStore {
       eventsFromRevision: this.db.prepare(
         'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?',
       ),
-      // Plain numbers for the hot read path: a rowid or a revision never nears 2^53 (and is checked below).
       // The hot read path (catch-up, rebuild): rows as arrays, and plain numbers, not bigints, for a rowid or
-      // a revision, which never near 2^53 (checked in toRecordedEventFromTuple).
+      // a revision, which never near 2^53 (checked in fromTuple).
       eventsAfterPosition: this.db
         .prepare<[bigint, number], EventTuple>(
           `SELECT position, stream_id, revision, event_id, type, data, metadata, recorded_at
