@@ -15,6 +15,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServerProcess } from './support/server-process';
+import { httpRequest } from './support/http-client';
 import { histogramBuckets, histogramPercentile, summarize } from './support/stats';
 
 const CONVERSATIONS = Number(process.env.BENCH_CONVERSATIONS ?? 100_000);
@@ -82,9 +83,8 @@ async function main(): Promise<void> {
       const member = (i: number) => ({ id: history.memberIds[i], token: tokens[i].token });
       const timedGet = async (path: string, token: string): Promise<number> => {
         const started = performance.now();
-        const response = await fetch(`${server.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
-        await response.arrayBuffer();
-        if (!response.ok) throw new Error(`${path}: ${response.status}`);
+        const response = await httpRequest(`${server.baseUrl}${path}`, { token });
+        if (response.status !== 200) throw new Error(`${path}: ${response.status}`);
         return performance.now() - started;
       };
       const measure = async (path: (i: number) => string): Promise<ReturnType<typeof summarize>> => {
@@ -130,16 +130,12 @@ async function main(): Promise<void> {
                   ? ['close', undefined]
                   : ['reopen', undefined];
           const t0 = performance.now();
-          return fetch(`${server.baseUrl}/conversations/${conversationId}/${path}`, {
+          return httpRequest(`${server.baseUrl}/conversations/${conversationId}/${path}`, {
             method: 'POST',
-            headers: {
-              authorization: `Bearer ${actor.token}`,
-              ...(body ? { 'content-type': 'application/json' } : {}),
-            },
-            body: body ? JSON.stringify(body) : undefined,
+            token: actor.token,
+            body,
           }).then(
-            async (response) => {
-              await response.arrayBuffer();
+            (response) => {
               if (response.status >= 300) failures++;
               latencies.push(performance.now() - t0);
             },

@@ -109,15 +109,16 @@ export async function rebuildReadModels(options: {
         position = event.position;
       }
       for (const table of projections.flatMap((projection) => projection.tables)) {
-        // As in the replay: the rows go in without their indexes, which are then built once.
-        const indexes = live
-          .prepare<[string], { name: string; sql: string }>(
-            "SELECT name, sql FROM main.sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+        // As in the replay: the rows go in without their indexes, which are then built once, and without
+        // their triggers, whose effects are copied with the tables they keep.
+        const derived = live
+          .prepare<[string], { type: string; name: string; sql: string }>(
+            "SELECT type, name, sql FROM main.sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name = ? AND sql IS NOT NULL",
           )
           .all(table);
-        for (const { name } of indexes) live.exec(`DROP INDEX main."${name}"`);
+        for (const { type, name } of derived) live.exec(`DROP ${type.toUpperCase()} main."${name}"`);
         live.exec(`DELETE FROM main.${table}; INSERT INTO main.${table} SELECT * FROM rebuilt.${table};`);
-        for (const { sql } of indexes) live.exec(sql);
+        for (const { sql } of derived) live.exec(sql);
       }
       writeCheckpoint(live, PROJECTOR_CHECKPOINT, position);
       live.exec('COMMIT');
