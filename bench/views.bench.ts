@@ -8,9 +8,8 @@
  */
 import { generateHistory } from '../libs/conversations/src/testing/generate-history';
 import { SqliteEventStore, sqliteEventStoreFile } from '../libs/event-store/src/index';
-import { readModelFile, rebuildReadModels } from '../libs/projections/src/index';
 import { issueToken } from '../libs/team/src/tokens';
-import { READ_MODEL_PROJECTIONS } from '../apps/inbox-api/src/read-model-projections';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +28,21 @@ const PORT = 3950;
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const round = (n: number, digits = 2): number => Number(n.toFixed(digits));
+
+/** Runs the rebuild command on `dataDir` and reads its closing line. */
+async function runRebuildCommand(dataDir: string): Promise<{ events: number; seconds: number; replaySeconds: number }> {
+  const script = join(__dirname, '..', 'apps', 'inbox-api', 'src', 'rebuild-projections.ts');
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', script], {
+    env: { ...process.env, DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const match = /from ([\d,]+) events in ([\d.]+) s .*the replay ([\d.]+) s/.exec(output);
+  if (code !== 0 || !match) throw new Error(`The rebuild failed (${code}): ${output}`);
+  return { events: Number(match[1].replace(/,/g, '')), seconds: Number(match[2]), replaySeconds: Number(match[3]) };
+}
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'team-inbox-bench-views-'));
@@ -50,20 +64,14 @@ async function main(): Promise<void> {
       `Wrote ${history.events.toLocaleString('en-US')} events in ${((performance.now() - generationStarted) / 1000).toFixed(1)} s`,
     );
 
-    // The rebuild opens the log afresh, as `npm run projections:rebuild` does in its own process.
+    // The rebuild as an operator runs it: `npm run projections:rebuild`, a process of its own.
     await store.close();
-    const rebuildStore = new SqliteEventStore({ filename: sqliteEventStoreFile(dataDir) });
-    const rebuild = await rebuildReadModels({
-      eventStore: rebuildStore,
-      projections: READ_MODEL_PROJECTIONS.map((projection) => new projection()),
-      readModelFile: readModelFile(dataDir),
-    });
-    const rebuildRate = rebuild.events / (rebuild.elapsedMs / 1000);
-    const replayRate = rebuild.events / (rebuild.replayMs / 1000);
+    const rebuild = await runRebuildCommand(dataDir);
+    const rebuildRate = rebuild.events / rebuild.seconds;
+    const replayRate = rebuild.events / rebuild.replaySeconds;
     log(
       `Rebuilt the read models: ${Math.round(rebuildRate).toLocaleString('en-US')} events/s (replay alone ${Math.round(replayRate).toLocaleString('en-US')})`,
     );
-    await rebuildStore.close();
 
     const server = await startServerProcess({ DATA_DIR: dataDir, INBOX_ADMIN_TOKEN: ADMIN_TOKEN }, PORT);
     try {

@@ -50,8 +50,8 @@ async function main(): Promise<void> {
     process.stderr.write(interactive ? '\n' : '');
     process.stdout.write(
       `Rebuilt the read models from ${result.events.toLocaleString('en-US')} events in ` +
-        `${(result.elapsedMs / 1000).toFixed(1)} s (${Math.round(rate).toLocaleString('en-US')} events/s; ` +
-        `the replay ${(result.replayMs / 1000).toFixed(1)} s, the swap ${((result.elapsedMs - result.replayMs) / 1000).toFixed(1)} s); ` +
+        `${(result.elapsedMs / 1000).toFixed(2)} s (${Math.round(rate).toLocaleString('en-US')} events/s; ` +
+        `the replay ${(result.replayMs / 1000).toFixed(2)} s, the swap ${((result.elapsedMs - result.replayMs) / 1000).toFixed(2)} s); ` +
         `swapped in at position ${positionText(result.position)}.\n`,
     );
   } finally {

@@ -29,8 +29,9 @@ export interface SummaryRow {
 /** The key of the unassigned queue in `open_conversation_counts`. */
 export const UNASSIGNED = '';
 
-const STAMP = 'last_activity_at = @at, revision = @revision, position = @position';
-const GUARD = 'WHERE id = @id AND revision < @revision'; // a redelivered event changes nothing
+// Positional parameters: binding by name costs a property lookup per parameter per event, felt in a rebuild.
+const STAMP = 'last_activity_at = ?, revision = ?, position = ?';
+const GUARD = 'WHERE id = ? AND revision < ?'; // a redelivered event changes nothing
 
 function prepare(db: Database.Database) {
   const update = (set?: string) =>
@@ -40,11 +41,11 @@ function prepare(db: Database.Database) {
       `INSERT INTO conversation_summaries
          (id, subject, customer_id, customer_name, customer_email, status, assignee_id, last_activity_at,
           last_message_preview, message_count, revision, position)
-       VALUES (@id, @subject, @customerId, @customerName, @customerEmail, 'open', NULL, @at, NULL, 0, @revision, @position)
+       VALUES (?, ?, ?, ?, ?, 'open', NULL, ?, NULL, 0, ?, ?)
        ON CONFLICT (id) DO NOTHING`,
     ),
-    MessageSent: update('last_message_preview = @preview, message_count = message_count + 1'),
-    ConversationAssigned: update('assignee_id = @assigneeId'),
+    MessageSent: update('last_message_preview = ?, message_count = message_count + 1'),
+    ConversationAssigned: update('assignee_id = ?'),
     ConversationUnassigned: update('assignee_id = NULL'),
     ConversationClosed: update("status = 'closed'"),
     ConversationReopened: update("status = 'open'"),
@@ -111,33 +112,34 @@ export class ConversationSummariesProjection implements Projection {
   apply(recorded: RecordedEvent, db: Database.Database): void {
     if (!recorded.streamId.startsWith(CONVERSATION_STREAM_PREFIX) || !isConversationEvent(recorded)) return;
     const event = recorded as unknown as ConversationEvent;
-    const stamp = {
-      id: event.data.conversationId,
-      at: readEventMetadata(recorded.metadata, recorded.recordedAt).occurredAt,
-      revision: Number(recorded.revision),
-      position: recorded.position.toString(),
-    };
+    const id = event.data.conversationId;
+    const at = readEventMetadata(recorded.metadata, recorded.recordedAt).occurredAt;
+    const revision = Number(recorded.revision);
+    const position = recorded.position.toString();
     const statements = this.statements.for(db);
     switch (event.type) {
       case 'ConversationStarted': {
         const { customer, subject } = event.data;
-        statements.ConversationStarted.run({
-          ...stamp,
+        statements.ConversationStarted.run(
+          id,
           subject,
-          customerId: customer.id,
-          customerName: customer.name,
-          customerEmail: customer.email,
-        });
+          customer.id,
+          customer.name,
+          customer.email,
+          at,
+          revision,
+          position,
+        );
         return;
       }
       case 'MessageSent':
-        statements.MessageSent.run({ ...stamp, preview: previewOf(event.data.body) });
+        statements.MessageSent.run(previewOf(event.data.body), at, revision, position, id, revision);
         return;
       case 'ConversationAssigned':
-        statements.ConversationAssigned.run({ ...stamp, assigneeId: event.data.assigneeId });
+        statements.ConversationAssigned.run(event.data.assigneeId, at, revision, position, id, revision);
         return;
       default:
-        statements[event.type].run(stamp);
+        statements[event.type].run(at, revision, position, id, revision);
     }
   }
 }
