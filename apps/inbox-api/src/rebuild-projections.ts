@@ -32,7 +32,10 @@ async function main(): Promise<void> {
   );
   const interactive = process.stderr.isTTY;
   let lastPrinted = 0;
+  let last: RebuildProgress | undefined;
+  // On a terminal, one bar redrawn in place; in a log, a line a second and the last one.
   const report = (progress: RebuildProgress): void => {
+    last = progress;
     if (interactive) process.stderr.write(`\r${progressLine(progress)}`);
     else if (progress.elapsedMs - lastPrinted >= 1000) {
       lastPrinted = progress.elapsedMs;
@@ -47,7 +50,7 @@ async function main(): Promise<void> {
       onProgress: report,
     });
     const rate = result.events / Math.max(result.elapsedMs / 1000, 0.001);
-    process.stderr.write(interactive ? '\n' : '');
+    process.stderr.write(interactive ? '\n' : last && lastPrinted !== last.elapsedMs ? `${progressLine(last)}\n` : '');
     process.stdout.write(
       `Rebuilt the read models from ${result.events.toLocaleString('en-US')} events in ` +
         `${(result.elapsedMs / 1000).toFixed(2)} s (${Math.round(rate).toLocaleString('en-US')} events/s; ` +
