@@ -1,14 +1,15 @@
 /**
  * The embedded event store: one SQLite file (WAL, synchronous=FULL), the default that needs no server.
  *
- * Appends are queued and written together, one transaction (so one fsync) per batch, by a writer thread:
- * concurrent commands share commits, and while one commit waits for the disk the event loop goes on and
- * the next batch gathers. Each append inside that transaction is all or nothing (a savepoint
+ * Appends are queued and written together, one transaction (so one fsync) per turn of the event loop:
+ * concurrent commands share commits. Each append inside that transaction is all or nothing (a savepoint
  * where it has several events), so a refused append leaves its neighbours untouched. Positions are SQLite rowids: assigned under the single
  * write lock and never reused (nothing is deleted), so a reader that has seen position p never later
  * finds a new event below p.
  */
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { EventStoreClosedError, EventStoreUnavailableError, WrongExpectedRevisionError } from '../errors';
 import type {
   ActualRevision,
@@ -27,9 +28,6 @@ import type {
 } from '../event-store';
 import { LocalSubscriptions, type LocalLog } from '../local-subscription';
 import { validateAppend } from '../validate-append';
-import { openEventsDatabase } from './sqlite-database';
-import type { WireAppend, WireOutcome } from './sqlite-writer';
-import { SqliteWriterThread } from './sqlite-writer-thread';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, WalCheckpointer } from './wal-checkpointer';
 
 export interface SqliteEventStoreOptions {
@@ -64,43 +62,72 @@ interface EventRow {
 }
 
 interface PendingAppend {
-  wire: WireAppend;
   streamId: string;
+  events: readonly NewEvent[];
   expectedRevision: ExpectedRevision;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
 }
 
+type AppendOutcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
+
+const SCHEMA_VERSION = 1;
+const SYNCHRONOUS_FULL = 2;
+
+/** SQLite result codes meaning the store cannot take writes now, rather than that the append is wrong. */
+const UNAVAILABLE_CODES = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|CANTOPEN|READONLY|CORRUPT|NOTADB|PROTOCOL)/;
+
 export class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite' as const;
 
-  /** The reading connection; writes go through the writer thread's own. */
   private readonly db: Database.Database;
-  private readonly writer: SqliteWriterThread;
   private readonly pageSize: number;
   private pending: PendingAppend[] = [];
+  private commits = 0;
+  private appendsCommitted = 0;
   private flushScheduled = false;
-  private inFlight: Promise<void> | undefined;
   private closed = false;
   private checkpointer: WalCheckpointer | undefined;
   private readonly subscriptions: LocalSubscriptions;
-  private commits = 0;
-  private appendsCommitted = 0;
 
   private readonly statements: {
+    currentRevision: Database.Statement<[string], { revision: number | bigint }>;
+    findEventInStream: Database.Statement<[string, string], { revision: number | bigint }>;
     eventsFromRevision: Database.Statement<[string, bigint, number], EventRow>;
     eventsAfterPosition: Database.Statement<[bigint, number], EventTuple>;
+    insert: Database.Statement<[string, bigint, string, string, string, string, number]>;
     head: Database.Statement<[], { position: number | bigint | null }>;
   };
+  private readonly appendInSavepoint: (append: PendingAppend) => AppendResult;
+  private readonly appendBatch: Database.Transaction<(batch: PendingAppend[]) => AppendOutcome[]>;
 
   constructor(options: SqliteEventStoreOptions) {
     this.pageSize = options.pageSize ?? 1000;
-    this.db = openEventsDatabase(options.filename);
-    const background = options.backgroundCheckpoints ?? true;
-    this.writer = new SqliteWriterThread(options.filename, background ? FALLBACK_AUTOCHECKPOINT_PAGES : undefined);
-    if (background) this.checkpointer = new WalCheckpointer([options.filename]);
+    mkdirSync(dirname(options.filename), { recursive: true });
+    this.db = new Database(options.filename);
+    this.db.defaultSafeIntegers(true);
+    const journalMode = String(this.db.pragma('journal_mode = WAL', { simple: true }));
+    // FULL: a commit is on disk before append resolves. NORMAL would lose the last commits on power loss.
+    this.db.pragma('synchronous = FULL');
+    const synchronous = Number(this.db.pragma('synchronous', { simple: true }));
+    if (journalMode !== 'wal' || synchronous !== SYNCHRONOUS_FULL) {
+      this.db.close();
+      throw new Error(
+        `${options.filename} cannot be opened as a durable event store: journal_mode=${journalMode}, synchronous=${synchronous} (need wal and 2, FULL)`,
+      );
+    }
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+    if (options.backgroundCheckpoints ?? true) {
+      this.db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+      this.checkpointer = new WalCheckpointer([options.filename]);
+    }
 
     this.statements = {
+      currentRevision: this.db.prepare(
+        'SELECT revision FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1',
+      ),
+      findEventInStream: this.db.prepare('SELECT revision FROM events WHERE stream_id = ? AND event_id = ?'),
       eventsFromRevision: this.db.prepare(
         'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?',
       ),
@@ -113,6 +140,10 @@ export class SqliteEventStore implements EventStore {
         )
         .raw(true)
         .safeIntegers(false),
+      insert: this.db.prepare(
+        `INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
       head: this.db.prepare('SELECT max(position) AS position FROM events'),
     };
 
@@ -124,28 +155,31 @@ export class SqliteEventStore implements EventStore {
       pageSize: this.pageSize,
       pollIntervalMs: options.pollIntervalMs ?? 100,
     });
+
+    this.appendInSavepoint = this.db.transaction((append: PendingAppend) => this.writeAppend(append));
+    this.appendBatch = this.db.transaction((batch: PendingAppend[]) =>
+      batch.map((append): AppendOutcome => {
+        try {
+          // A single INSERT that fails writes nothing; several need a savepoint so that a failure undoes them all.
+          const result = append.events.length === 1 ? this.writeAppend(append) : this.appendInSavepoint(append);
+          return { ok: true, result };
+        } catch (error) {
+          if (isUnavailable(error)) throw error; // the whole commit is lost: fail every append in it
+          return { ok: false, error };
+        }
+      }),
+    );
   }
 
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     this.assertOpen();
     validateAppend(streamId, events);
-    const { expectedRevision } = options;
-    const wire: WireAppend = {
-      streamId,
-      events: events.map((event) => ({
-        id: event.id,
-        type: event.type,
-        data: JSON.stringify(event.data),
-        metadata: JSON.stringify(event.metadata ?? {}),
-      })),
-      expected: typeof expectedRevision === 'bigint' ? expectedRevision.toString() : expectedRevision,
-    };
     return new Promise<AppendResult>((resolve, reject) => {
-      this.pending.push({ wire, streamId, expectedRevision, resolve, reject });
-      if (!this.flushScheduled && !this.inFlight) {
+      this.pending.push({ streamId, events, expectedRevision: options.expectedRevision, resolve, reject });
+      if (!this.flushScheduled) {
         this.flushScheduled = true;
         // setImmediate, not a microtask: requests whose I/O completes in this loop turn join the batch.
-        setImmediate(() => void this.flush());
+        setImmediate(() => this.flush());
       }
     });
   }
@@ -201,58 +235,128 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.flush(); // what was accepted before close is still written, not dropped
     this.closed = true;
-    // What was accepted before close is still written, not dropped.
-    while (this.inFlight || this.pending.length > 0) await (this.inFlight ?? this.flush());
-    await this.writer.close();
     await this.subscriptions.closeAll();
     await this.checkpointer?.close();
     this.db.close();
   }
 
-  /** Sends what is queued to the writer; the next batch gathers while this one commits. */
-  private flush(): Promise<void> | undefined {
+  private flush(): void {
     this.flushScheduled = false;
-    if (this.inFlight || this.pending.length === 0) return this.inFlight;
     const batch = this.pending;
+    if (batch.length === 0) return;
     this.pending = [];
-    this.inFlight = this.writer
-      .commit(batch.map((append) => append.wire))
-      .then((result) => {
-        if (!result.ok) {
-          const failure = result.unavailable
-            ? new EventStoreUnavailableError(`The SQLite event store cannot write: ${result.message}`)
-            : new Error(result.message);
-          for (const append of batch) append.reject(failure);
-          return;
-        }
-        this.commits++;
-        result.outcomes.forEach((outcome, index) => settle(batch[index], outcome));
-        const committed = result.outcomes.filter((outcome) => outcome.ok).length;
-        this.appendsCommitted += committed;
-        if (committed > 0) this.subscriptions.signal.notify();
-      })
-      .finally(() => {
-        this.inFlight = undefined;
-        if (this.pending.length > 0) void this.flush();
-      });
-    return this.inFlight;
+    let outcomes: AppendOutcome[];
+    try {
+      outcomes = this.appendBatch.immediate(batch);
+    } catch (error) {
+      const failure = isUnavailable(error)
+        ? new EventStoreUnavailableError(`The SQLite event store cannot write: ${describe(error)}`, { cause: error })
+        : error;
+      for (const append of batch) append.reject(failure);
+      return;
+    }
+    this.commits++;
+    outcomes.forEach((outcome, index) => {
+      if (outcome.ok) {
+        this.appendsCommitted++;
+        batch[index].resolve(outcome.result);
+      } else batch[index].reject(outcome.error);
+    });
+    if (outcomes.some((outcome) => outcome.ok)) this.subscriptions.signal.notify();
+  }
+
+  /** Runs inside the batch transaction; all or nothing (see `flush`). */
+  private writeAppend({ streamId, events, expectedRevision }: PendingAppend): AppendResult {
+    const current = this.currentRevision(streamId);
+    if (expectedRevision === 'any' || !revisionMatches(expectedRevision, current)) {
+      // A retried append that had succeeded finds its events where it expected to write them.
+      const replay = this.findEarlierAppend(streamId, events, expectedRevision);
+      if (replay) return replay;
+      if (expectedRevision !== 'any') throw new WrongExpectedRevisionError(streamId, expectedRevision, current);
+    }
+    let revision = current === 'no_stream' ? -1n : current;
+    let position = 0n;
+    const recordedAt = Date.now();
+    for (const event of events) {
+      revision += 1n;
+      const { lastInsertRowid } = this.statements.insert.run(
+        streamId,
+        revision,
+        event.id,
+        event.type,
+        JSON.stringify(event.data),
+        JSON.stringify(event.metadata ?? {}),
+        recordedAt,
+      );
+      position = BigInt(lastInsertRowid);
+    }
+    return { nextRevision: revision, position };
+  }
+
+  /**
+   * Where these very event ids are already in the stream, right after the revision expected, the append
+   * is a retry of one that succeeded: answer as it was answered then, write nothing.
+   */
+  private findEarlierAppend(
+    streamId: string,
+    events: readonly NewEvent[],
+    expectedRevision: ExpectedRevision,
+  ): AppendResult | undefined {
+    const first = this.statements.findEventInStream.get(streamId, events[0].id);
+    if (!first) return undefined;
+    const firstRevision = BigInt(first.revision);
+    const expectedFirst =
+      expectedRevision === 'any' ? firstRevision : expectedRevision === 'no_stream' ? 0n : expectedRevision + 1n;
+    if (firstRevision !== expectedFirst) return undefined;
+
+    const stored = this.statements.eventsFromRevision.all(streamId, firstRevision, events.length);
+    const sameEvents = stored.length === events.length && stored.every((row, i) => row.event_id === events[i].id);
+    if (!sameEvents) return undefined;
+    const last = stored[stored.length - 1];
+    return { nextRevision: BigInt(last.revision), position: BigInt(last.position) };
+  }
+
+  private currentRevision(streamId: string): ActualRevision {
+    const row = this.statements.currentRevision.get(streamId);
+    return row ? BigInt(row.revision) : 'no_stream';
   }
 
   private assertOpen(): void {
     if (this.closed) throw new EventStoreClosedError();
   }
+
+  private migrate(): void {
+    const version = Number(this.db.pragma('user_version', { simple: true }));
+    if (version > SCHEMA_VERSION) {
+      throw new Error(`The event store file has schema version ${version}; this build knows up to ${SCHEMA_VERSION}`);
+    }
+    if (version === SCHEMA_VERSION) return;
+    this.db.exec(`
+      BEGIN IMMEDIATE;
+      CREATE TABLE IF NOT EXISTS events (
+        position    INTEGER PRIMARY KEY,
+        stream_id   TEXT    NOT NULL,
+        revision    INTEGER NOT NULL,
+        event_id    TEXT    NOT NULL,
+        type        TEXT    NOT NULL,
+        data        TEXT    NOT NULL,
+        metadata    TEXT    NOT NULL,
+        recorded_at INTEGER NOT NULL
+      );
+      CREATE UNIQUE INDEX IF NOT EXISTS events_by_stream ON events (stream_id, revision);
+      -- No index on event_id: every index page an append dirties is written to the WAL and fsynced, and the
+      -- only lookup by id (a retried append, found where it conflicts) reads one stream through events_by_stream.
+      PRAGMA user_version = ${SCHEMA_VERSION};
+      COMMIT;
+    `);
+  }
 }
 
-function settle(append: PendingAppend, outcome: WireOutcome): void {
-  if (outcome.ok) {
-    append.resolve({ nextRevision: BigInt(outcome.nextRevision), position: BigInt(outcome.position) });
-  } else if (outcome.kind === 'wrong_expected_revision') {
-    const actual: ActualRevision = outcome.actual === 'no_stream' ? 'no_stream' : BigInt(outcome.actual);
-    append.reject(new WrongExpectedRevisionError(append.streamId, append.expectedRevision, actual));
-  } else {
-    append.reject(new Error(outcome.message));
-  }
+function revisionMatches(expected: ExpectedRevision, actual: ActualRevision): boolean {
+  if (expected === 'any') return true;
+  return expected === actual;
 }
 
 function fromTuple([position, streamId, revision, id, type, data, metadata, recordedAt]: EventTuple): RecordedEvent {
@@ -282,4 +386,16 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
     metadata: JSON.parse(row.metadata) as JsonObject,
     recordedAt: new Date(Number(row.recorded_at)),
   };
+}
+
+function sqliteCode(error: unknown): string {
+  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+}
+
+function isUnavailable(error: unknown): boolean {
+  return UNAVAILABLE_CODES.test(sqliteCode(error));
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
