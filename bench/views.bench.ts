@@ -32,7 +32,7 @@ const round = (n: number, digits = 2): number => Number(n.toFixed(digits));
 /** Runs the rebuild command on `dataDir` and reads its closing line. */
 async function runRebuildCommand(dataDir: string): Promise<{ events: number; seconds: number; replaySeconds: number }> {
   const script = join(__dirname, '..', 'apps', 'inbox-api', 'src', 'rebuild-projections.ts');
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', script], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', '-r', '@swc-node/register', script], {
     env: { ...process.env, DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

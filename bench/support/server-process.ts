@@ -10,7 +10,8 @@ export interface ServerProcess {
 
 export async function startServerProcess(env: NodeJS.ProcessEnv, port: number): Promise<ServerProcess> {
   const main = join(__dirname, '..', '..', 'apps', 'inbox-api', 'src', 'main.ts');
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', main], {
+  // The same Node flags as `npm start`.
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', '-r', '@swc-node/register', main], {
     env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
