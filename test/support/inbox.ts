@@ -2,6 +2,7 @@
  * An inbox for e2e tests: the real application on the embedded store in a fresh DATA_DIR, over HTTP, with
  * helpers to set up a team and to check what reached the log.
  */
+import type { ConversationDetails, ConversationSummary } from '@team-inbox/conversations';
 import { SqliteEventStore, collect, sqliteEventStoreFile, type RecordedEvent } from '@team-inbox/event-store';
 import { startApp, temporaryDataDir, type RunningApp } from './test-app';
 
@@ -146,18 +147,10 @@ export interface Member {
   token: string;
 }
 
-export interface Conversation {
-  id: string;
-  subject: string | null;
-  customer: { id: string; name: string | null; email: string | null };
-  status: 'open' | 'closed';
-  assigneeId: string | null;
-  lastActivityAt: string;
-  lastMessagePreview: string | null;
-  messageCount: number;
-  revision: number;
+/** A conversation as the API answers a command or a read: API.md's summary, plus what the route adds. */
+export type Conversation = ConversationSummary & {
   position: string;
   messageId?: string;
-  messages?: { id: string; author: { type: string; id: string }; body: string; at: string }[];
-  timeline?: ({ type: string; at: string; actor: { type: string; id: string } } & Record<string, unknown>)[];
-}
+  messages?: ConversationDetails['messages'];
+  timeline?: ConversationDetails['timeline'];
+};

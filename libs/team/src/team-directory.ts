@@ -22,10 +22,19 @@ interface MemberRow extends MemberView {
 
 @Injectable()
 export class TeamDirectory {
+  // Prepared once, on first use (the projector creates the tables at start-up): `authenticate` runs on
+  // every request.
+  private prepared: ReturnType<typeof prepareStatements> | undefined;
+
   constructor(
     @Inject(READ_MODEL_DB) private readonly db: Database.Database,
     @Inject(BOOTSTRAP_ADMIN_TOKEN_HASH) private readonly bootstrapAdminTokenHash: string,
   ) {}
+
+  private get statements(): ReturnType<typeof prepareStatements> {
+    this.prepared ??= prepareStatements(this.db);
+    return this.prepared;
+  }
 
   /** The token's owner, or undefined for an unknown, revoked or malformed token. */
   authenticate(token: string): Principal | undefined {
@@ -34,19 +43,13 @@ export class TeamDirectory {
     }
     const tokenId = tokenIdOf(token);
     if (!tokenId) return undefined;
-    const member = this.db
-      .prepare<[string], MemberRow>('SELECT * FROM team_members WHERE token_id = ? AND active = 1')
-      .get(tokenId);
+    const member = this.statements.activeMemberByToken.get(tokenId);
     if (member) {
       return tokenMatches(token, member.token_hash)
         ? { actor: { type: 'member', id: member.id }, role: member.role, name: member.name }
         : undefined;
     }
-    const integration = this.db
-      .prepare<[string], { id: string; name: string; token_hash: string }>(
-        'SELECT id, name, token_hash FROM team_integrations WHERE token_id = ?',
-      )
-      .get(tokenId);
+    const integration = this.statements.integrationByToken.get(tokenId);
     return integration && tokenMatches(token, integration.token_hash)
       ? { actor: { type: 'integration', id: integration.id }, role: 'integration', name: integration.name }
       : undefined;
@@ -54,24 +57,34 @@ export class TeamDirectory {
 
   /** An active member, or undefined (unknown or removed). */
   activeMember(id: string): MemberView | undefined {
-    const row = this.db.prepare<[string], MemberRow>('SELECT * FROM team_members WHERE id = ? AND active = 1').get(id);
+    const row = this.statements.activeMember.get(id);
     return row && toView(row);
   }
 
   isRemovedMember(id: string): boolean {
-    return (
-      this.db.prepare<[string], { id: string }>('SELECT id FROM team_members WHERE id = ? AND active = 0').get(id) !==
-      undefined
-    );
+    return this.statements.removedMember.get(id) !== undefined;
   }
 
   /** Active members, by name. */
   activeMembers(): MemberView[] {
-    return this.db
-      .prepare<[], MemberRow>('SELECT * FROM team_members WHERE active = 1 ORDER BY name COLLATE NOCASE, id')
-      .all()
-      .map(toView);
+    return this.statements.activeMembers.all().map(toView);
   }
+}
+
+function prepareStatements(db: Database.Database) {
+  return {
+    activeMemberByToken: db.prepare<[string], MemberRow>(
+      'SELECT * FROM team_members WHERE token_id = ? AND active = 1',
+    ),
+    integrationByToken: db.prepare<[string], { id: string; name: string; token_hash: string }>(
+      'SELECT id, name, token_hash FROM team_integrations WHERE token_id = ?',
+    ),
+    activeMember: db.prepare<[string], MemberRow>('SELECT * FROM team_members WHERE id = ? AND active = 1'),
+    removedMember: db.prepare<[string], { id: string }>('SELECT id FROM team_members WHERE id = ? AND active = 0'),
+    activeMembers: db.prepare<[], MemberRow>(
+      'SELECT * FROM team_members WHERE active = 1 ORDER BY name COLLATE NOCASE, id',
+    ),
+  };
 }
 
 function toView(row: MemberRow): MemberView {

@@ -5,7 +5,7 @@
  * one and keeps its assignee; a command that changes nothing appends nothing.
  */
 import { ConflictError, NotFoundError } from '@team-inbox/core';
-import type { ConversationEvent, Customer } from './conversation.events';
+import type { ConversationEvent, Customer, MessageAuthor } from './conversation.events';
 
 export type ConversationState =
   | { status: 'none' }
@@ -60,30 +60,19 @@ export function decide(command: ConversationCommand, state: ConversationState): 
     if (state.status !== 'none') throw new ConflictError(`Conversation ${conversationId} has already started`);
     return [
       { type: 'ConversationStarted', data: { conversationId, customer: command.customer, subject: command.subject } },
-      {
-        type: 'MessageSent',
-        data: {
-          conversationId,
-          messageId: command.messageId,
-          author: { type: 'customer', id: command.customer.id },
-          body: command.body,
-        },
-      },
+      messageSent(conversationId, command.messageId, { type: 'customer', id: command.customer.id }, command.body),
     ];
   }
   if (state.status === 'none') throw new NotFoundError(`No conversation ${conversationId}`);
 
   switch (command.type) {
     case 'PostCustomerMessage': {
-      const message: ConversationEvent = {
-        type: 'MessageSent',
-        data: {
-          conversationId,
-          messageId: command.messageId,
-          author: { type: 'customer', id: state.customerId },
-          body: command.body,
-        },
-      };
+      const message = messageSent(
+        conversationId,
+        command.messageId,
+        { type: 'customer', id: state.customerId },
+        command.body,
+      );
       if (state.status === 'open') return [message];
       return [
         { type: 'ConversationReopened', data: { conversationId, reason: 'customer_replied', storeEventId: null } },
@@ -91,15 +80,12 @@ export function decide(command: ConversationCommand, state: ConversationState): 
       ];
     }
     case 'ReplyToConversation': {
-      const reply: ConversationEvent = {
-        type: 'MessageSent',
-        data: {
-          conversationId,
-          messageId: command.messageId,
-          author: { type: 'member', id: command.memberId },
-          body: command.body,
-        },
-      };
+      const reply = messageSent(
+        conversationId,
+        command.messageId,
+        { type: 'member', id: command.memberId },
+        command.body,
+      );
       if (state.assigneeId !== null) return [reply];
       return [
         {
@@ -145,6 +131,15 @@ export function decide(command: ConversationCommand, state: ConversationState): 
         ? []
         : [{ type: 'ConversationReopened', data: { conversationId, reason: 'manual', storeEventId: null } }];
   }
+}
+
+function messageSent(
+  conversationId: string,
+  messageId: string,
+  author: MessageAuthor,
+  body: string,
+): ConversationEvent {
+  return { type: 'MessageSent', data: { conversationId, messageId, author, body } };
 }
 
 export const conversationDecider = { initialState, evolve, decide };
