@@ -14,10 +14,7 @@ describe('conversation commands over HTTP', () => {
 
   beforeAll(async () => {
     inbox = await Inbox.start();
-    alice = await inbox.addMember('Alice');
-    bob = await inbox.addMember('Bob', 'admin');
-    auditor = await inbox.addMember('Audrey', 'auditor');
-    chat = await inbox.addIntegration();
+    ({ alice, bob, auditor, chat } = await inbox.addTeam({ bobRole: 'admin' }));
   });
   afterAll(async () => {
     await inbox.stop();

@@ -22,10 +22,7 @@ describe('inbox views', () => {
 
   beforeAll(async () => {
     inbox = await Inbox.start();
-    alice = await inbox.addMember('Alice');
-    bob = await inbox.addMember('Bob');
-    auditor = await inbox.addMember('Audrey', 'auditor');
-    chat = await inbox.addIntegration();
+    ({ alice, bob, auditor, chat } = await inbox.addTeam());
   });
   afterAll(async () => {
     await inbox.stop();

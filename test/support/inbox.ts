@@ -87,6 +87,16 @@ export class Inbox {
     return response.body;
   }
 
+  /** The cast most specs use: Alice (agent), Bob (agent unless said), Audrey (auditor), a chat integration. */
+  async addTeam(options: { bobRole?: 'agent' | 'admin' } = {}) {
+    return {
+      alice: await this.addMember('Alice'),
+      bob: await this.addMember('Bob', options.bobRole ?? 'agent'),
+      auditor: await this.addMember('Audrey', 'auditor'),
+      chat: await this.addIntegration(),
+    };
+  }
+
   async startConversation(integrationToken: string, body = 'Hello, where is my order?'): Promise<Conversation> {
     const response = await this.request<Conversation>('POST', '/conversations', {
       token: integrationToken,
