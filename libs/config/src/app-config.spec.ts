@@ -1,6 +1,7 @@
 import { ConfigurationError, loadAppConfig } from './app-config';
 
 const validToken = 'a'.repeat(40);
+const secretsKey = Buffer.alloc(32, 7);
 
 function problemsOf(env: NodeJS.ProcessEnv): readonly string[] {
   try {
@@ -21,7 +22,15 @@ describe('loadAppConfig', () => {
       eventStore: 'sqlite',
       eventStoreConnectionString: undefined,
       adminToken: undefined,
+      secretsKey: undefined,
       logLevel: 'info',
+      outboundWebhooks: {
+        enabled: true,
+        firstRetryDelayMs: 5_000,
+        maxRetryDelayMs: 3_600_000,
+        maxAttempts: 20,
+        timeoutMs: 10_000,
+      },
     });
   });
 
@@ -35,7 +44,13 @@ describe('loadAppConfig', () => {
           EVENT_STORE: 'eventstoredb',
           EVENTSTORE_CONNECTION_STRING: 'esdb://eventstore:2113?tls=false',
           INBOX_ADMIN_TOKEN: validToken,
+          INBOX_SECRETS_KEY: secretsKey.toString('base64'),
           LOG_LEVEL: 'warn',
+          OUTBOUND_WEBHOOKS: 'off',
+          OUTBOUND_WEBHOOK_FIRST_RETRY_MS: '50',
+          OUTBOUND_WEBHOOK_MAX_RETRY_MS: '1000',
+          OUTBOUND_WEBHOOK_MAX_ATTEMPTS: '4',
+          OUTBOUND_WEBHOOK_TIMEOUT_MS: '2000',
         },
         '/srv/inbox',
       ),
@@ -46,7 +61,15 @@ describe('loadAppConfig', () => {
       eventStore: 'eventstoredb',
       eventStoreConnectionString: 'esdb://eventstore:2113?tls=false',
       adminToken: validToken,
+      secretsKey,
       logLevel: 'warn',
+      outboundWebhooks: {
+        enabled: false,
+        firstRetryDelayMs: 50,
+        maxRetryDelayMs: 1000,
+        maxAttempts: 4,
+        timeoutMs: 2000,
+      },
     });
   });
 
@@ -79,5 +102,17 @@ describe('loadAppConfig', () => {
 
   it('treats an empty variable as unset', () => {
     expect(loadAppConfig({ PORT: '', EVENT_STORE: '' }, '/srv').port).toBe(3000);
+  });
+
+  it('refuses an INBOX_SECRETS_KEY that is not 32 bytes of base64, without echoing it', () => {
+    const problems = problemsOf({ INBOX_SECRETS_KEY: 'too-short-secret' });
+    expect(problems).toEqual([expect.stringContaining('INBOX_SECRETS_KEY must be 32 random bytes in base64')]);
+    expect(problems.join('')).not.toContain('too-short-secret');
+  });
+
+  it.each(['0', '5', 'soon', '1e3'])('refuses OUTBOUND_WEBHOOK_FIRST_RETRY_MS=%s', (value) => {
+    expect(problemsOf({ OUTBOUND_WEBHOOK_FIRST_RETRY_MS: value })).toEqual([
+      `OUTBOUND_WEBHOOK_FIRST_RETRY_MS must be a whole number of milliseconds from 10 to 3600000 (got "${value}")`,
+    ]);
   });
 });

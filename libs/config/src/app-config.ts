@@ -32,7 +32,21 @@ export interface AppConfig {
   eventStore: EventStoreChoice;
   eventStoreConnectionString: string | undefined;
   adminToken: string | undefined;
+  /** 32 bytes that seal webhook secrets at rest; undefined: kept in DATA_DIR/secrets-key. */
+  secretsKey: Buffer | undefined;
   logLevel: LogLevel;
+  outboundWebhooks: {
+    /** Off on all API instances but one, where several share an EventStoreDB log. */
+    enabled: boolean;
+    /** The wait before the first retry; it doubles with each failed attempt. */
+    firstRetryDelayMs: number;
+    /** The longest wait between two attempts. */
+    maxRetryDelayMs: number;
+    /** Attempts before a delivery is marked failed. */
+    maxAttempts: number;
+    /** How long a receiver has to answer one attempt. */
+    timeoutMs: number;
+  };
 }
 
 /** The variables as they arrive: strings, each checked with a message a person can act on. */
@@ -74,6 +88,45 @@ class EnvironmentVariables {
   INBOX_ADMIN_TOKEN?: string;
 
   @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, {
+    message: 'INBOX_SECRETS_KEY must be 32 random bytes in base64 (44 characters), e.g. from `openssl rand -base64 32`',
+  })
+  INBOX_SECRETS_KEY?: string;
+
+  @IsOptional()
+  @IsIn(['on', 'off'], { message: 'OUTBOUND_WEBHOOKS must be on or off' })
+  OUTBOUND_WEBHOOKS?: string;
+
+  @IsOptional()
+  @IsInt({ message: 'OUTBOUND_WEBHOOK_FIRST_RETRY_MS must be a whole number of milliseconds from 10 to 3600000' })
+  @Min(10, { message: 'OUTBOUND_WEBHOOK_FIRST_RETRY_MS must be a whole number of milliseconds from 10 to 3600000' })
+  @Max(3_600_000, {
+    message: 'OUTBOUND_WEBHOOK_FIRST_RETRY_MS must be a whole number of milliseconds from 10 to 3600000',
+  })
+  OUTBOUND_WEBHOOK_FIRST_RETRY_MS?: number;
+
+  @IsOptional()
+  @IsInt({ message: 'OUTBOUND_WEBHOOK_MAX_RETRY_MS must be a whole number of milliseconds from 10 to 86400000' })
+  @Min(10, { message: 'OUTBOUND_WEBHOOK_MAX_RETRY_MS must be a whole number of milliseconds from 10 to 86400000' })
+  @Max(86_400_000, {
+    message: 'OUTBOUND_WEBHOOK_MAX_RETRY_MS must be a whole number of milliseconds from 10 to 86400000',
+  })
+  OUTBOUND_WEBHOOK_MAX_RETRY_MS?: number;
+
+  @IsOptional()
+  @IsInt({ message: 'OUTBOUND_WEBHOOK_MAX_ATTEMPTS must be a whole number from 1 to 100' })
+  @Min(1, { message: 'OUTBOUND_WEBHOOK_MAX_ATTEMPTS must be a whole number from 1 to 100' })
+  @Max(100, { message: 'OUTBOUND_WEBHOOK_MAX_ATTEMPTS must be a whole number from 1 to 100' })
+  OUTBOUND_WEBHOOK_MAX_ATTEMPTS?: number;
+
+  @IsOptional()
+  @IsInt({ message: 'OUTBOUND_WEBHOOK_TIMEOUT_MS must be a whole number of milliseconds from 100 to 60000' })
+  @Min(100, { message: 'OUTBOUND_WEBHOOK_TIMEOUT_MS must be a whole number of milliseconds from 100 to 60000' })
+  @Max(60_000, { message: 'OUTBOUND_WEBHOOK_TIMEOUT_MS must be a whole number of milliseconds from 100 to 60000' })
+  OUTBOUND_WEBHOOK_TIMEOUT_MS?: number;
+
+  @IsOptional()
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of: ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: string;
 }
@@ -93,8 +146,26 @@ const NAMES = [
   'EVENT_STORE',
   'EVENTSTORE_CONNECTION_STRING',
   'INBOX_ADMIN_TOKEN',
+  'INBOX_SECRETS_KEY',
   'LOG_LEVEL',
+  'OUTBOUND_WEBHOOKS',
+  'OUTBOUND_WEBHOOK_FIRST_RETRY_MS',
+  'OUTBOUND_WEBHOOK_MAX_RETRY_MS',
+  'OUTBOUND_WEBHOOK_MAX_ATTEMPTS',
+  'OUTBOUND_WEBHOOK_TIMEOUT_MS',
 ] as const;
+
+/** The variables that are whole numbers: parsed strictly, so "80abc" or "1e3" is refused, not misread. */
+const WHOLE_NUMBERS = [
+  'PORT',
+  'OUTBOUND_WEBHOOK_FIRST_RETRY_MS',
+  'OUTBOUND_WEBHOOK_MAX_RETRY_MS',
+  'OUTBOUND_WEBHOOK_MAX_ATTEMPTS',
+  'OUTBOUND_WEBHOOK_TIMEOUT_MS',
+] as const;
+
+/** Named in an error, never echoed. */
+const SECRETS: readonly string[] = ['INBOX_ADMIN_TOKEN', 'INBOX_SECRETS_KEY'];
 
 export function loadAppConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConfig {
   const raw: Record<string, string | number> = {};
@@ -102,8 +173,10 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppC
     const value = env[name];
     if (value !== undefined && value !== '') raw[name] = value;
   }
-  // PORT is the one number: a strict parse, so "80abc" or "1e3" is refused rather than read as 80 or 1000.
-  if (typeof raw.PORT === 'string') raw.PORT = /^[0-9]{1,5}$/.test(raw.PORT) ? Number(raw.PORT) : Number.NaN;
+  for (const name of WHOLE_NUMBERS) {
+    const value = raw[name];
+    if (typeof value === 'string') raw[name] = /^[0-9]{1,9}$/.test(value) ? Number(value) : Number.NaN;
+  }
 
   const variables = plainToInstance(EnvironmentVariables, raw);
   const errors = validateSync(variables, { forbidUnknownValues: true, stopAtFirstError: true });
@@ -116,13 +189,22 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppC
     eventStore: (variables.EVENT_STORE as EventStoreChoice | undefined) ?? 'sqlite',
     eventStoreConnectionString: variables.EVENTSTORE_CONNECTION_STRING,
     adminToken: variables.INBOX_ADMIN_TOKEN,
+    secretsKey:
+      variables.INBOX_SECRETS_KEY === undefined ? undefined : Buffer.from(variables.INBOX_SECRETS_KEY, 'base64'),
     logLevel: (variables.LOG_LEVEL as LogLevel | undefined) ?? 'info',
+    outboundWebhooks: {
+      enabled: (variables.OUTBOUND_WEBHOOKS ?? 'on') === 'on',
+      firstRetryDelayMs: variables.OUTBOUND_WEBHOOK_FIRST_RETRY_MS ?? 5_000,
+      maxRetryDelayMs: variables.OUTBOUND_WEBHOOK_MAX_RETRY_MS ?? 3_600_000,
+      maxAttempts: variables.OUTBOUND_WEBHOOK_MAX_ATTEMPTS ?? 20,
+      timeoutMs: variables.OUTBOUND_WEBHOOK_TIMEOUT_MS ?? 10_000,
+    },
   };
 }
 
 function describeProblem(error: ValidationError, env: NodeJS.ProcessEnv): string {
   const messages = [...new Set(Object.values(error.constraints ?? {}))];
   // Secrets are named, never echoed.
-  const shown = error.property === 'INBOX_ADMIN_TOKEN' ? '' : ` (got "${env[error.property] ?? ''}")`;
+  const shown = SECRETS.includes(error.property) ? '' : ` (got "${env[error.property] ?? ''}")`;
   return `${messages.join('; ')}${shown}`;
 }

@@ -2,3 +2,4 @@ export * from './actor';
 export * from './event-metadata';
 export * from './domain-errors';
 export * from './deterministic-id';
+export * from './keyed-lock';
