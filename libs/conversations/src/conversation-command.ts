@@ -19,6 +19,8 @@ export class ExecuteConversationCommand extends Command<ConversationCommandResul
     readonly context: CommandContext,
     /** From `If-Match`: carry the command out only at this revision. */
     readonly expectedRevision?: bigint,
+    /** Derives the ids of the events appended, where the command itself is the retry key (a store event). */
+    readonly eventIdSeed?: string,
   ) {
     super();
   }

@@ -10,6 +10,7 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import {
   ConflictError,
   IDEMPOTENCY_WINDOW_MS,
+  KeyedLock,
   NotFoundError,
   PreconditionFailedError,
   deterministicUuid,
@@ -35,12 +36,20 @@ export const MAX_ATTEMPTS = 25;
 
 @CommandHandler(ExecuteConversationCommand)
 export class ExecuteConversationCommandHandler implements ICommandHandler<ExecuteConversationCommand> {
+  /** Commands on one conversation take turns in this process; other processes are caught by the revision. */
+  private readonly turns = new KeyedLock();
+
   constructor(@Inject(EVENT_STORE) private readonly eventStore: EventStore) {}
 
-  async execute({
+  execute(command: ExecuteConversationCommand): Promise<ConversationCommandResult> {
+    return this.turns.run(command.command.conversationId, () => this.carryOut(command));
+  }
+
+  private async carryOut({
     command,
     context,
     expectedRevision,
+    eventIdSeed,
   }: ExecuteConversationCommand): Promise<ConversationCommandResult> {
     const streamId = conversationStreamId(command.conversationId);
     for (let attempt = 1; ; attempt++) {
@@ -63,7 +72,7 @@ export class ExecuteConversationCommandHandler implements ICommandHandler<Execut
 
       const metadata = eventMetadata(context);
       const newEvents: NewEvent[] = decided.map((event, index) => ({
-        id: eventId(context, streamId, index),
+        id: eventId(context, streamId, index, eventIdSeed),
         type: event.type,
         data: event.data,
         metadata,
@@ -142,8 +151,9 @@ export class ExecuteConversationCommandHandler implements ICommandHandler<Execut
   }
 }
 
-/** With an idempotency key, a retry writes the same event ids, which the event store recognises. */
-function eventId(context: CommandContext, streamId: string, index: number): string {
+/** With an idempotency key or a seed, a retry writes the same event ids, which the event store recognises. */
+function eventId(context: CommandContext, streamId: string, index: number, seed: string | undefined): string {
+  if (seed) return deterministicUuid('event', seed, streamId, String(index));
   return context.idempotencyKey
     ? deterministicUuid('event', context.actor.type, context.actor.id, context.idempotencyKey, streamId, String(index))
     : randomUUID();

@@ -4,3 +4,5 @@ export * from './conversations.module';
 export * from './domain/conversation.decider';
 export * from './domain/conversation.events';
 export * from './domain/conversation.view';
+export * from './customers/customer-links';
+export * from './store-events/record-store-event.command';

@@ -179,4 +179,63 @@ describe('conversation rules', () => {
           .thenThrows(NotFoundError),
     );
   });
+
+  describe('a store event', () => {
+    const orderPlaced = {
+      integrationId: 'shop-1',
+      storeEventId: 'order-1001-created',
+      type: 'orders/create',
+      summary: 'Order #1001 placed: confirm and ship it',
+      requiresAction: true,
+    };
+    const orderPaid = { ...orderPlaced, storeEventId: 'order-1001-paid', type: 'orders/paid', requiresAction: false };
+    const record = (storeEvent: typeof orderPlaced) =>
+      ({ type: 'RecordStoreEvent', conversationId, storeEvent }) as const;
+    const recorded = (storeEvent: typeof orderPlaced): ConversationEvent => ({
+      type: 'StoreEventRecorded',
+      data: { conversationId, ...storeEvent },
+    });
+
+    it('goes on the timeline of an open conversation', () =>
+      given(started)
+        .when(record(orderPlaced))
+        .then([recorded(orderPlaced)]));
+
+    it('that needs action reopens a closed conversation, with that reason, keeping its assignee', () =>
+      given([...started, assignedTo(alice), closed])
+        .when(record(orderPlaced))
+        .then([
+          recorded(orderPlaced),
+          {
+            type: 'ConversationReopened',
+            data: { conversationId, reason: 'store_event', storeEventId: 'order-1001-created' },
+          },
+        ]));
+
+    it('that needs no action leaves a closed conversation closed', () =>
+      given([...started, closed])
+        .when(record(orderPaid))
+        .then([recorded(orderPaid)]));
+
+    it('is recorded once: the same event again changes nothing', () =>
+      given([...started, recorded(orderPlaced), closed])
+        .when(record(orderPlaced))
+        .thenNothingHappened());
+
+    it('with the same id from another integration is another event', () =>
+      given([...started, recorded(orderPlaced)])
+        .when(record({ ...orderPlaced, integrationId: 'shop-2' }))
+        .then([recorded({ ...orderPlaced, integrationId: 'shop-2' })]));
+
+    it('starts the conversation it was given for a customer who had none', () =>
+      given([])
+        .when({ ...record(orderPlaced), startWith: { customer, subject: 'Order #1001' } })
+        .then([
+          { type: 'ConversationStarted', data: { conversationId, customer, subject: 'Order #1001' } },
+          recorded(orderPlaced),
+        ]));
+
+    it('for a conversation that does not exist, with nothing to start it with, is not found', () =>
+      given([]).when(record(orderPlaced)).thenThrows(NotFoundError));
+  });
 });

@@ -9,7 +9,26 @@ import type { ConversationEvent, Customer, MessageAuthor } from './conversation.
 
 export type ConversationState =
   | { status: 'none' }
-  | { status: 'open' | 'closed'; conversationId: string; customerId: string; assigneeId: string | null };
+  | {
+      status: 'open' | 'closed';
+      conversationId: string;
+      customerId: string;
+      assigneeId: string | null;
+      /** `storeEventKey`s already on the timeline: a store event is recorded once. */
+      storeEvents: ReadonlySet<string>;
+    };
+
+/** A store event as the integration sent it. */
+export interface StoreEvent {
+  integrationId: string;
+  storeEventId: string;
+  type: string;
+  summary: string;
+  requiresAction: boolean;
+}
+
+export const storeEventKey = (event: { integrationId: string; storeEventId: string }): string =>
+  `${event.integrationId}/${event.storeEventId}`;
 
 export const initialState: ConversationState = { status: 'none' };
 
@@ -29,7 +48,17 @@ export type ConversationCommand =
   /** A removed member's conversations: only where that member is still the assignee. */
   | { type: 'UnassignRemovedMember'; conversationId: string; memberId: string }
   | { type: 'CloseConversation'; conversationId: string }
-  | { type: 'ReopenConversation'; conversationId: string };
+  | { type: 'ReopenConversation'; conversationId: string }
+  /**
+   * On the timeline; reopens a closed conversation where it needs action. `startWith`: a conversation the
+   * customer was given for this event, started by it where nothing started it yet.
+   */
+  | {
+      type: 'RecordStoreEvent';
+      conversationId: string;
+      storeEvent: StoreEvent;
+      startWith?: { customer: Customer; subject: string | null };
+    };
 
 export function evolve(state: ConversationState, event: ConversationEvent): ConversationState {
   switch (event.type) {
@@ -39,6 +68,7 @@ export function evolve(state: ConversationState, event: ConversationEvent): Conv
         conversationId: event.data.conversationId,
         customerId: event.data.customer.id,
         assigneeId: null,
+        storeEvents: new Set(),
       };
     case 'ConversationAssigned':
       return state.status === 'none' ? state : { ...state, assigneeId: event.data.assigneeId };
@@ -48,14 +78,23 @@ export function evolve(state: ConversationState, event: ConversationEvent): Conv
       return state.status === 'none' ? state : { ...state, status: 'closed' };
     case 'ConversationReopened':
       return state.status === 'none' ? state : { ...state, status: 'open' };
-    case 'MessageSent':
     case 'StoreEventRecorded':
+      return state.status === 'none'
+        ? state
+        : { ...state, storeEvents: new Set(state.storeEvents).add(storeEventKey(event.data)) };
+    case 'MessageSent':
       return state;
   }
 }
 
 export function decide(command: ConversationCommand, state: ConversationState): ConversationEvent[] {
   const conversationId = command.conversationId;
+  if (command.type === 'RecordStoreEvent' && state.status === 'none' && command.startWith) {
+    return [
+      { type: 'ConversationStarted', data: { conversationId, ...command.startWith } },
+      storeEventRecorded(conversationId, command.storeEvent),
+    ];
+  }
   if (command.type === 'StartConversation') {
     if (state.status !== 'none') throw new ConflictError(`Conversation ${conversationId} has already started`);
     return [
@@ -130,7 +169,24 @@ export function decide(command: ConversationCommand, state: ConversationState): 
       return state.status === 'open'
         ? []
         : [{ type: 'ConversationReopened', data: { conversationId, reason: 'manual', storeEventId: null } }];
+    case 'RecordStoreEvent': {
+      const { storeEvent } = command;
+      if (state.storeEvents.has(storeEventKey(storeEvent))) return [];
+      const recorded = storeEventRecorded(conversationId, storeEvent);
+      if (!storeEvent.requiresAction || state.status === 'open') return [recorded];
+      return [
+        recorded,
+        {
+          type: 'ConversationReopened',
+          data: { conversationId, reason: 'store_event', storeEventId: storeEvent.storeEventId },
+        },
+      ];
+    }
   }
+}
+
+function storeEventRecorded(conversationId: string, storeEvent: StoreEvent): ConversationEvent {
+  return { type: 'StoreEventRecorded', data: { conversationId, ...storeEvent } };
 }
 
 function messageSent(

@@ -37,9 +37,17 @@ export type ConversationReopened = Event<
   'ConversationReopened',
   { conversationId: string; reason: 'customer_replied' | 'store_event' | 'manual'; storeEventId: string | null }
 >;
+/** A store's event on the timeline: `storeEventId` is the id the integration gave it, unique per integration. */
 export type StoreEventRecorded = Event<
   'StoreEventRecorded',
-  { conversationId: string; storeEventId: string; type: string; summary: string; requiresAction: boolean }
+  {
+    conversationId: string;
+    integrationId: string;
+    storeEventId: string;
+    type: string;
+    summary: string;
+    requiresAction: boolean;
+  }
 >;
 
 export type ConversationEvent =

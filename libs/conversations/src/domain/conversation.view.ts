@@ -118,6 +118,7 @@ export function conversationDetails(events: readonly RecordedEvent[]): Conversat
           type: 'store_event',
           at,
           actor,
+          integrationId: event.data.integrationId,
           storeEventId: event.data.storeEventId,
           storeEventType: event.data.type,
           summary: event.data.summary,

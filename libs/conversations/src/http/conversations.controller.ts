@@ -19,6 +19,7 @@ import { EVENT_STORE, collect, positionToString, type EventStore } from '@team-i
 import { AllowedRoles, CurrentPrincipal, TeamDirectory, requestContext, type Principal } from '@team-inbox/team';
 import type { FastifyReply } from 'fastify';
 import { ExecuteConversationCommand, type ConversationCommandResult } from '../conversation-command';
+import { CustomerLinks } from '../customers/customer-links';
 import type { ConversationCommand } from '../domain/conversation.decider';
 import { conversationStreamId } from '../domain/conversation.events';
 import { conversationDetails, summaryOf, type ConversationDetails } from '../domain/conversation.view';
@@ -43,6 +44,7 @@ export class ConversationsController {
     private readonly commandBus: CommandBus,
     private readonly directory: TeamDirectory,
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    private readonly customerLinks: CustomerLinks,
   ) {}
 
   @Post()
@@ -57,11 +59,12 @@ export class ConversationsController {
     const context = requestContext(principal, request);
     const conversationId = idFor('conversation', context);
     const messageId = idFor('message', context);
+    const customer = { id: body.customer.id, name: body.customer.name ?? null, email: body.customer.email ?? null };
     const result = await this.run(
       {
         type: 'StartConversation',
         conversationId,
-        customer: { id: body.customer.id, name: body.customer.name ?? null, email: body.customer.email ?? null },
+        customer,
         subject: body.subject ?? null,
         messageId,
         body: body.body,
@@ -70,6 +73,9 @@ export class ConversationsController {
       undefined,
       reply,
     );
+    // Before the answer: a store event sent right after it finds this conversation. A crash in between
+    // leaves it unlinked; the client's retry with its Idempotency-Key links it.
+    await this.customerLinks.link(conversationId, { integrationId: principal.actor.id, ...customer }, context);
     void reply.header('location', `/conversations/${conversationId}`);
     return { ...result, messageId };
   }

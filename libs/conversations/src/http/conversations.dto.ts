@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable, type PipeTransform } from '@nestjs/common';
+import { BadRequestException, Injectable, applyDecorators, type PipeTransform } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
@@ -19,6 +19,27 @@ export const MAX_MESSAGE_CHARACTERS = 20_000;
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
+/** A customer's name, where the channel or store knows it. */
+export const OptionalCustomerName = (description?: string) =>
+  applyDecorators(
+    ApiPropertyOptional({ example: 'Ada Lovelace', description }),
+    MaxLength(200, { message: 'customer.name must be at most 200 characters' }),
+    IsString({ message: 'customer.name must be a string' }),
+    Transform(trim),
+    IsOptional(),
+  );
+
+/** A customer's email: how a customer is found across integrations. */
+export const OptionalCustomerEmail = () =>
+  applyDecorators(
+    ApiPropertyOptional({ example: 'ada@example.com' }),
+    IsEmail({}, { message: 'customer.email must be an email address' }),
+    MaxLength(320, { message: 'customer.email must be at most 320 characters' }),
+    IsString({ message: 'customer.email must be a string' }),
+    Transform(trim),
+    IsOptional(),
+  );
+
 export class CustomerDto {
   @ApiProperty({ description: "The customer's id in the channel or store", example: 'shopify-customer-7001' })
   @Length(1, 200, { message: 'customer.id must be 1 to 200 characters' })
@@ -26,19 +47,10 @@ export class CustomerDto {
   @IsDefined({ message: 'customer.id is required' })
   id!: string;
 
-  @ApiPropertyOptional({ example: 'Ada Lovelace' })
-  @MaxLength(200, { message: 'customer.name must be at most 200 characters' })
-  @IsString({ message: 'customer.name must be a string' })
-  @Transform(trim)
-  @IsOptional()
+  @OptionalCustomerName()
   name?: string;
 
-  @ApiPropertyOptional({ example: 'ada@example.com' })
-  @IsEmail({}, { message: 'customer.email must be an email address' })
-  @MaxLength(320, { message: 'customer.email must be at most 320 characters' })
-  @IsString({ message: 'customer.email must be a string' })
-  @Transform(trim)
-  @IsOptional()
+  @OptionalCustomerEmail()
   email?: string;
 }
 

@@ -1,0 +1,213 @@
+/**
+ * `POST /store-events` and the shop webhooks: a store's event on the customer's conversation.
+ *
+ * 1. The event's receipt, `store-event-<uuid>` per integration and event id, is the dedupe: the first
+ *    request appends it at `no_stream`; any later one (a retry, a redelivery, another process) finds it and
+ *    is a duplicate. The receipt names the conversation, so a duplicate answers as the first did.
+ * 2. The conversation: the one named, else the customer's most recent (customer links); else, where the
+ *    event needs action, a new one, claimed in the customer's stream before it starts so that concurrent
+ *    events for one new customer start one conversation. A linked conversation that never started (its
+ *    starter stopped between link and start) is started by the next event that finds it.
+ * 3. Then the conversation command, with event ids derived from the store event: after a crash between
+ *    receipt and timeline, the duplicate finishes the work, and nothing is recorded twice.
+ *
+ * Nothing acknowledged is lost: an event for a customer with no conversation that needs no action stays
+ * in its receipt, in the log.
+ */
+import { Inject } from '@nestjs/common';
+import { Command, CommandHandler, CommandBus, type ICommandHandler } from '@nestjs/cqrs';
+import {
+  ConflictError,
+  KeyedLock,
+  NotFoundError,
+  deterministicUuid,
+  eventMetadata,
+  type CommandContext,
+} from '@team-inbox/core';
+import {
+  EVENT_STORE,
+  WrongExpectedRevisionError,
+  collect,
+  type EventStore,
+  type Position,
+} from '@team-inbox/event-store';
+import { randomUUID } from 'node:crypto';
+import { ExecuteConversationCommand, type ConversationCommandResult } from '../conversation-command';
+import type { Customer } from '../domain/conversation.events';
+import { conversationStreamId } from '../domain/conversation.events';
+import { CustomerLinks, customerStreams, type CustomerReference } from '../customers/customer-links';
+
+export interface StoreEventInput {
+  integrationId: string;
+  /** The integration's own id for the event: the same id again is a duplicate. */
+  storeEventId: string;
+  type: string;
+  summary: string;
+  requiresAction: boolean;
+  customer: { id?: string | null; email?: string | null; name?: string | null };
+  conversationId?: string;
+}
+
+export interface StoreEventOutcome {
+  conversationId: string | null;
+  reopened: boolean;
+  duplicate: boolean;
+  /** The position of the last event appended, or of the receipt where this appended nothing. */
+  position: Position;
+}
+
+type StoreEventReceived = {
+  type: 'StoreEventReceived';
+  data: Omit<StoreEventInput, 'conversationId'> & {
+    conversationId: string | null;
+    /**
+     * The conversation was found through the customer's links: where it has not started (its starter
+     * stopped between link and start), this event starts it.
+     */
+    startIfMissing: boolean;
+  };
+};
+
+export const storeEventReceiptStreamId = (integrationId: string, storeEventId: string): string =>
+  `store-event-${deterministicUuid('store-event', integrationId, storeEventId)}`;
+
+/** A burst from other processes on one customer's stream; in this process they take turns. */
+const CLAIM_ATTEMPTS = 10;
+
+export class RecordStoreEventCommand extends Command<StoreEventOutcome> {
+  constructor(
+    readonly storeEvent: StoreEventInput,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(RecordStoreEventCommand)
+export class RecordStoreEventHandler implements ICommandHandler<RecordStoreEventCommand> {
+  /** Store events for one customer take turns in this process, from finding the conversation to recording. */
+  private readonly customerTurns = new KeyedLock();
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    private readonly customerLinks: CustomerLinks,
+    private readonly commandBus: CommandBus,
+  ) {}
+
+  async execute({ storeEvent, context }: RecordStoreEventCommand): Promise<StoreEventOutcome> {
+    const customer: CustomerReference = { integrationId: storeEvent.integrationId, ...storeEvent.customer };
+    const turnKey = customerStreams(customer)[0] ?? storeEvent.conversationId ?? '';
+    return this.customerTurns.run(turnKey, () => this.record(storeEvent, customer, context));
+  }
+
+  private async record(
+    storeEvent: StoreEventInput,
+    customer: CustomerReference,
+    context: CommandContext,
+  ): Promise<StoreEventOutcome> {
+    const receiptStream = storeEventReceiptStreamId(storeEvent.integrationId, storeEvent.storeEventId);
+    const earlier = await this.readReceipt(receiptStream);
+    if (earlier) return this.finish(earlier.receipt, earlier.position, context, true);
+
+    const { conversationId, startIfMissing } = await this.findConversation(storeEvent, customer, context);
+    const { conversationId: _named, ...received } = storeEvent;
+    const receipt: StoreEventReceived = {
+      type: 'StoreEventReceived',
+      data: { ...received, conversationId, startIfMissing },
+    };
+    try {
+      const { position } = await this.eventStore.append(
+        receiptStream,
+        // A fresh id: the same id would make a concurrent copy's append a retry of this one, and both would win.
+        [{ id: randomUUID(), ...receipt, metadata: eventMetadata(context) }],
+        { expectedRevision: 'no_stream' },
+      );
+      return await this.finish(receipt, position, context, false);
+    } catch (error) {
+      if (!(error instanceof WrongExpectedRevisionError)) throw error;
+      // The same event, received at the same moment by another request or process: theirs counts.
+      const theirs = await this.readReceipt(receiptStream);
+      if (!theirs) throw error;
+      return this.finish(theirs.receipt, theirs.position, context, true);
+    }
+  }
+
+  private async readReceipt(streamId: string) {
+    const [first] = await collect(this.eventStore.readStream(streamId));
+    return first?.type === 'StoreEventReceived'
+      ? { receipt: first as unknown as StoreEventReceived, position: first.position }
+      : undefined;
+  }
+
+  private async findConversation(
+    storeEvent: StoreEventInput,
+    customer: CustomerReference,
+    context: CommandContext,
+  ): Promise<{ conversationId: string | null; startIfMissing: boolean }> {
+    if (storeEvent.conversationId) {
+      const [first] = await collect(this.eventStore.readStream(conversationStreamId(storeEvent.conversationId)));
+      if (!first) throw new NotFoundError(`No conversation ${storeEvent.conversationId}`);
+      return { conversationId: storeEvent.conversationId, startIfMissing: false };
+    }
+    const [primaryStream] = customerStreams(customer);
+    // A shop's order with neither customer id nor email: kept in its receipt, on no conversation.
+    if (primaryStream === undefined) return { conversationId: null, startIfMissing: false };
+    for (let attempt = 1; attempt <= CLAIM_ATTEMPTS; attempt++) {
+      const existing = await this.customerLinks.mostRecentConversation(customer);
+      if (existing) {
+        // Found by email: the customer's id (new to us) now finds it too.
+        await this.customerLinks.link(existing, customer, context, { onlyWhereNone: true });
+        return { conversationId: existing, startIfMissing: true };
+      }
+      if (!storeEvent.requiresAction) return { conversationId: null, startIfMissing: false };
+
+      const state = await this.customerLinks.read(primaryStream);
+      if (state.conversationId) continue; // linked since the look above
+      const conversationId = deterministicUuid(
+        'conversation',
+        'store-event',
+        storeEvent.integrationId,
+        storeEvent.storeEventId,
+      );
+      try {
+        await this.customerLinks.claim(state, conversationId, customer, context);
+        await this.customerLinks.link(conversationId, customer, context);
+        return { conversationId, startIfMissing: true };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError)) throw error;
+      }
+    }
+    throw new ConflictError('Other requests kept starting conversations for this customer; retry the store event');
+  }
+
+  private async finish(
+    receipt: StoreEventReceived,
+    receiptPosition: Position,
+    context: CommandContext,
+    duplicate: boolean,
+  ): Promise<StoreEventOutcome> {
+    const { conversationId, startIfMissing, customer, integrationId, storeEventId, type, summary, requiresAction } =
+      receipt.data;
+    if (conversationId === null) return { conversationId, reopened: false, duplicate, position: receiptPosition };
+    const startedFor: Customer = {
+      id: customer.id ?? customer.email?.toLowerCase() ?? '',
+      name: customer.name ?? null,
+      email: customer.email ?? null,
+    };
+    const result: ConversationCommandResult = await this.commandBus.execute(
+      new ExecuteConversationCommand(
+        {
+          type: 'RecordStoreEvent',
+          conversationId,
+          storeEvent: { integrationId, storeEventId, type, summary, requiresAction },
+          startWith: startIfMissing ? { customer: startedFor, subject: summary } : undefined,
+        },
+        context,
+        undefined,
+        storeEventReceiptStreamId(integrationId, storeEventId),
+      ),
+    );
+    const position = result.appendedTypes.length > 0 ? result.position : receiptPosition;
+    return { conversationId, reopened: result.appendedTypes.includes('ConversationReopened'), duplicate, position };
+  }
+}
