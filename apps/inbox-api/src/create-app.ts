@@ -4,6 +4,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
+import { registerBodyParsers } from './http/body-parsers';
 import { BODY_LIMIT_BYTES } from './http/limits';
 
 export { BODY_LIMIT_BYTES };
@@ -14,8 +15,10 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
     AppModule.forRoot(options),
     // onProtoPoisoning/onConstructorPoisoning 'error': a body with __proto__ or constructor.prototype is refused.
     new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, onProtoPoisoning: 'error', onConstructorPoisoning: 'error' }),
-    { bufferLogs: true },
+    // Nest's body parsers are replaced by ours: shop webhooks need the raw bytes.
+    { bufferLogs: true, bodyParser: false },
   );
+  registerBodyParsers(app.getHttpAdapter().getInstance());
   app.useLogger(app.get(Logger));
   // Registered here rather than as a provider so that it also formats the errors Fastify raises before a
   // route runs (a body too large, malformed JSON).

@@ -3,6 +3,7 @@ export * from './auth/request-context';
 export * from './bootstrap-admin';
 export * from './domain/team.events';
 export * from './principal';
+export * from './secrets/secret-box';
 export * from './team-directory';
 export * from './team.module';
 export * from './team.projection';

@@ -1,11 +1,12 @@
 /** Looks members, integrations and tokens up in the team read model. */
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { BOOTSTRAP_ADMIN } from '@team-inbox/core';
 import { READ_MODEL_DB } from '@team-inbox/projections';
 import { BOOTSTRAP_ADMIN_TOKEN_HASH } from './bootstrap-admin';
 import type { MemberRole } from './domain/team.events';
 import type { Principal } from './principal';
+import { SecretBox } from './secrets/secret-box';
 import { tokenIdOf, tokenMatches } from './tokens';
 
 export interface MemberView {
@@ -13,6 +14,32 @@ export interface MemberView {
   name: string;
   email: string;
   role: MemberRole;
+}
+
+export interface IntegrationView {
+  id: string;
+  name: string;
+  shopDomain: string | null;
+  hasWebhookSecret: boolean;
+  previousSecretAcceptedUntil: string | null;
+}
+
+/** What a shop's webhook is checked against. */
+export interface IntegrationWebhookSettings {
+  id: string;
+  name: string;
+  shopDomain: string | null;
+  /** The secrets a signature may be made with now: the current one, and the previous while it lasts. */
+  secrets: string[];
+}
+
+interface IntegrationRow {
+  id: string;
+  name: string;
+  sealed_secret: string | null;
+  previous_sealed_secret: string | null;
+  previous_secret_accepted_until: string | null;
+  shop_domain: string | null;
 }
 
 interface MemberRow extends MemberView {
@@ -29,6 +56,7 @@ export class TeamDirectory {
   constructor(
     @Inject(READ_MODEL_DB) private readonly db: Database.Database,
     @Inject(BOOTSTRAP_ADMIN_TOKEN_HASH) private readonly bootstrapAdminTokenHash: string,
+    private readonly secretBox: SecretBox,
   ) {}
 
   private get statements(): ReturnType<typeof prepareStatements> {
@@ -65,11 +93,49 @@ export class TeamDirectory {
     return this.statements.removedMember.get(id) !== undefined;
   }
 
+  /** Integrations, by name; no secret, only whether one is set. */
+  integrations(): IntegrationView[] {
+    return this.statements.integrations.all().map((row) => ({
+      id: row.id,
+      name: row.name,
+      shopDomain: row.shop_domain,
+      hasWebhookSecret: row.sealed_secret !== null,
+      previousSecretAcceptedUntil: row.previous_sealed_secret ? row.previous_secret_accepted_until : null,
+    }));
+  }
+
+  /** Undefined for an unknown integration; `secrets` is empty where none is set. */
+  integrationWebhookSettings(id: string, now = new Date()): IntegrationWebhookSettings | undefined {
+    const row = this.statements.integration.get(id);
+    if (!row) return undefined;
+    const previousLasts =
+      row.previous_sealed_secret !== null &&
+      row.previous_secret_accepted_until !== null &&
+      now.toISOString() < row.previous_secret_accepted_until;
+    const sealed = [row.sealed_secret, previousLasts ? row.previous_sealed_secret : null];
+    const secrets = sealed.filter((secret) => secret !== null).map((secret) => this.unseal(secret, row.id));
+    return { id: row.id, name: row.name, shopDomain: row.shop_domain, secrets };
+  }
+
+  private unseal(sealed: string, integrationId: string): string {
+    try {
+      return this.secretBox.open(sealed);
+    } catch {
+      // Sealed under another key: servers sharing one EventStoreDB without one INBOX_SECRETS_KEY.
+      throw new ServiceUnavailableException(
+        `Integration ${integrationId}'s webhook secret was sealed with another key than this server's: every server must share INBOX_SECRETS_KEY`,
+      );
+    }
+  }
+
   /** Active members, by name. */
   activeMembers(): MemberView[] {
     return this.statements.activeMembers.all().map(toView);
   }
 }
+
+const INTEGRATIONS = `SELECT i.id, i.name, s.sealed_secret, s.previous_sealed_secret, s.previous_secret_accepted_until,
+  s.shop_domain FROM team_integrations i LEFT JOIN team_integration_webhook_secrets s ON s.integration_id = i.id`;
 
 function prepareStatements(db: Database.Database) {
   return {
@@ -81,6 +147,8 @@ function prepareStatements(db: Database.Database) {
     ),
     activeMember: db.prepare<[string], MemberRow>('SELECT * FROM team_members WHERE id = ? AND active = 1'),
     removedMember: db.prepare<[string], { id: string }>('SELECT id FROM team_members WHERE id = ? AND active = 0'),
+    integration: db.prepare<[string], IntegrationRow>(`${INTEGRATIONS} WHERE i.id = ?`),
+    integrations: db.prepare<[], IntegrationRow>(`${INTEGRATIONS} ORDER BY i.name COLLATE NOCASE, i.id`),
     activeMembers: db.prepare<[], MemberRow>(
       'SELECT * FROM team_members WHERE active = 1 ORDER BY name COLLATE NOCASE, id',
     ),

@@ -21,7 +21,14 @@ import {
   type Position,
   type RecordedEvent,
 } from '@team-inbox/event-store';
-import { integrationStreamId, memberStreamId, type MemberRole, type TeamEvent } from './domain/team.events';
+import {
+  integrationStreamId,
+  memberStreamId,
+  type IntegrationWebhookSecretSet,
+  type MemberRole,
+  type TeamEvent,
+} from './domain/team.events';
+import { SecretBox } from './secrets/secret-box';
 import type { MemberView } from './team-directory';
 import { issueToken } from './tokens';
 
@@ -59,6 +66,23 @@ export class RegisterIntegrationCommand extends Command<{
 }> {
   constructor(
     readonly name: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+export class SetIntegrationWebhookSecretCommand extends Command<{
+  position: Position;
+  previousSecretAcceptedUntil: string | null;
+}> {
+  constructor(
+    readonly integrationId: string,
+    readonly secret: string,
+    /** Undefined: the shop set before stays; null: none. */
+    readonly shopDomain: string | null | undefined,
+    /** How long the secret it replaces is still accepted: a shop rotating its secret signs with either. */
+    readonly keepPreviousSecretForMs: number,
     readonly context: CommandContext,
   ) {
     super();
@@ -204,6 +228,68 @@ export class RegisterIntegrationHandler implements ICommandHandler<RegisterInteg
   }
 }
 
+@CommandHandler(SetIntegrationWebhookSecretCommand)
+export class SetIntegrationWebhookSecretHandler implements ICommandHandler<SetIntegrationWebhookSecretCommand> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly secretBox: SecretBox,
+  ) {}
+
+  async execute({
+    integrationId,
+    secret,
+    shopDomain,
+    keepPreviousSecretForMs,
+    context,
+  }: SetIntegrationWebhookSecretCommand) {
+    const streamId = integrationStreamId(integrationId);
+    for (;;) {
+      const events = await collect(this.store.readStream(streamId));
+      if (!events.some((event) => event.type === 'IntegrationRegistered')) {
+        throw new NotFoundError(`No integration ${integrationId}`);
+      }
+      const last = events[events.length - 1];
+      const current = events.findLast((event) => event.type === 'IntegrationWebhookSecretSet')?.data as
+        IntegrationWebhookSecretSet['data'] | undefined;
+      const domain = shopDomain === undefined ? (current?.shopDomain ?? null) : shopDomain;
+      const unchangedSecret = current !== undefined && this.secretBox.open(current.sealedSecret) === secret;
+      // The same secret again (a retried PUT) is no rotation: the secret it replaced keeps its time.
+      if (unchangedSecret && domain === current.shopDomain) {
+        return { position: last.position, previousSecretAcceptedUntil: current.previousSecretAcceptedUntil };
+      }
+      const previous = unchangedSecret
+        ? { sealed: current.previousSealedSecret, until: current.previousSecretAcceptedUntil }
+        : current && keepPreviousSecretForMs > 0
+          ? {
+              sealed: current.sealedSecret,
+              until: new Date(context.occurredAt.getTime() + keepPreviousSecretForMs).toISOString(),
+            }
+          : { sealed: null, until: null };
+      const set: TeamEvent = {
+        type: 'IntegrationWebhookSecretSet',
+        data: {
+          integrationId,
+          sealedSecret: this.secretBox.seal(secret),
+          previousSealedSecret: previous.sealed,
+          previousSecretAcceptedUntil: previous.until,
+          shopDomain: domain,
+        },
+      };
+      try {
+        const { position } = await this.store.append(
+          streamId,
+          [{ id: idFor('integration-webhook-secret-set', context), ...set, metadata: eventMetadata(context) }],
+          { expectedRevision: last.revision },
+        );
+        return { position, previousSecretAcceptedUntil: previous.until };
+      } catch (error) {
+        // Another admin set a secret meanwhile: the later one replaces it, keeping it as the previous.
+        if (!(error instanceof WrongExpectedRevisionError)) throw error;
+      }
+    }
+  }
+}
+
 /** Appends the first event of a new stream; a stream already there was made by an earlier attempt. */
 async function appendOnce(store: EventStore, streamId: string, id: string, event: TeamEvent, context: CommandContext) {
   try {
@@ -231,4 +317,9 @@ function tokenShownOnce(what: string): ConflictError {
   );
 }
 
-export const TEAM_COMMAND_HANDLERS = [AddMemberHandler, RemoveMemberHandler, RegisterIntegrationHandler];
+export const TEAM_COMMAND_HANDLERS = [
+  AddMemberHandler,
+  RemoveMemberHandler,
+  RegisterIntegrationHandler,
+  SetIntegrationWebhookSecretHandler,
+];

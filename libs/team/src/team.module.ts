@@ -6,12 +6,17 @@ import { BOOTSTRAP_ADMIN_TOKEN_HASH, resolveBootstrapAdminTokenHash } from './bo
 import { IntegrationsController } from './http/integrations.controller';
 import { MembersController } from './http/members.controller';
 import { TEAM_COMMAND_HANDLERS } from './team.commands';
+import { SecretBox, resolveSecretBox } from './secrets/secret-box';
 import { TeamDirectory } from './team-directory';
 
 /** Members, integrations and their tokens; the guard every route passes. */
 @Module({})
 export class TeamModule {
-  static forRoot(options: { adminToken: string | undefined; dataDir: string }): DynamicModule {
+  static forRoot(options: {
+    adminToken: string | undefined;
+    secretsKey: Buffer | undefined;
+    dataDir: string;
+  }): DynamicModule {
     return {
       module: TeamModule,
       global: true,
@@ -24,9 +29,10 @@ export class TeamModule {
           provide: BOOTSTRAP_ADMIN_TOKEN_HASH,
           useFactory: () => resolveBootstrapAdminTokenHash(options.adminToken, options.dataDir),
         },
+        { provide: SecretBox, useFactory: () => resolveSecretBox(options.secretsKey, options.dataDir) },
         { provide: APP_GUARD, useClass: AuthGuard },
       ],
-      exports: [TeamDirectory],
+      exports: [TeamDirectory, SecretBox],
     };
   }
 }

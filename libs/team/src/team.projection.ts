@@ -8,7 +8,7 @@ import type { TeamEvent } from './domain/team.events';
 @Injectable()
 export class TeamProjection implements Projection {
   readonly name = 'team';
-  readonly tables = ['team_members', 'team_integrations'] as const;
+  readonly tables = ['team_members', 'team_integrations', 'team_integration_webhook_secrets'] as const;
   private readonly statements = new StatementCache((db) => ({
     join: db.prepare(
       `INSERT INTO team_members (id, name, email, role, token_id, token_hash, active)
@@ -18,6 +18,16 @@ export class TeamProjection implements Projection {
     register: db.prepare(
       `INSERT INTO team_integrations (id, name, token_id, token_hash)
        VALUES (@integrationId, @name, @tokenId, @tokenHash) ON CONFLICT (id) DO NOTHING`,
+    ),
+    setWebhookSecret: db.prepare(
+      `INSERT INTO team_integration_webhook_secrets
+         (integration_id, sealed_secret, previous_sealed_secret, previous_secret_accepted_until, shop_domain)
+       VALUES (@integrationId, @sealedSecret, @previousSealedSecret, @previousSecretAcceptedUntil, @shopDomain)
+       ON CONFLICT (integration_id) DO UPDATE SET
+         sealed_secret = excluded.sealed_secret,
+         previous_sealed_secret = excluded.previous_sealed_secret,
+         previous_secret_accepted_until = excluded.previous_secret_accepted_until,
+         shop_domain = excluded.shop_domain`,
     ),
   }));
 
@@ -39,6 +49,14 @@ export class TeamProjection implements Projection {
         token_id    TEXT NOT NULL UNIQUE,
         token_hash  TEXT NOT NULL
       );
+      -- Sealed (SecretBox): the read models hold no secret in plain text either.
+      CREATE TABLE IF NOT EXISTS team_integration_webhook_secrets (
+        integration_id                  TEXT PRIMARY KEY,
+        sealed_secret                   TEXT NOT NULL,
+        previous_sealed_secret          TEXT,
+        previous_secret_accepted_until  TEXT,
+        shop_domain                     TEXT
+      );
     `);
   }
 
@@ -54,6 +72,9 @@ export class TeamProjection implements Projection {
         break;
       case 'IntegrationRegistered':
         statements.register.run(event.data);
+        break;
+      case 'IntegrationWebhookSecretSet':
+        statements.setWebhookSecret.run(event.data);
         break;
       default:
         break;

@@ -1,6 +1,6 @@
 /**
  * The team's facts: `member-<uuid>` (MemberJoined, MemberRemoved), `integration-<uuid>`
- * (IntegrationRegistered), and `member-email-<uuid>`, which holds an email for one active member at a time
+ * (IntegrationRegistered, IntegrationWebhookSecretSet), and `member-email-<uuid>`, which holds an email for one active member at a time
  * so that two concurrent sign-ups with one address cannot both succeed. Tokens are recorded as hashes.
  */
 export type MemberRole = 'admin' | 'agent' | 'auditor';
@@ -19,10 +19,31 @@ export type IntegrationRegistered = Event<
   'IntegrationRegistered',
   { integrationId: string; name: string; tokenId: string; tokenHash: string }
 >;
+/**
+ * Where a shop's webhooks are checked: the secret they are signed with (sealed, never in plain text), the
+ * one it replaces while a rotation lasts, and the shop they must come from.
+ */
+export type IntegrationWebhookSecretSet = Event<
+  'IntegrationWebhookSecretSet',
+  {
+    integrationId: string;
+    sealedSecret: string;
+    previousSealedSecret: string | null;
+    /** Until when the previous secret is still accepted (ISO time), or null where it no longer is. */
+    previousSecretAcceptedUntil: string | null;
+    shopDomain: string | null;
+  }
+>;
 export type MemberEmailClaimed = Event<'MemberEmailClaimed', { memberId: string; email: string }>;
 export type MemberEmailReleased = Event<'MemberEmailReleased', { memberId: string }>;
 
-export type TeamEvent = MemberJoined | MemberRemoved | IntegrationRegistered | MemberEmailClaimed | MemberEmailReleased;
+export type TeamEvent =
+  | MemberJoined
+  | MemberRemoved
+  | IntegrationRegistered
+  | IntegrationWebhookSecretSet
+  | MemberEmailClaimed
+  | MemberEmailReleased;
 
 export const memberStreamId = (memberId: string): string => `member-${memberId}`;
 export const integrationStreamId = (integrationId: string): string => `integration-${integrationId}`;

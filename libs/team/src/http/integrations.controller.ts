@@ -1,13 +1,24 @@
-import { Body, Controller, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Put, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { NotFoundError } from '@team-inbox/core';
 import { Projector } from '@team-inbox/projections';
 import { AllowedRoles, CurrentPrincipal } from '../auth/access.decorators';
 import { requestContext } from '../auth/request-context';
 import type { Principal } from '../principal';
-import { RegisterIntegrationCommand } from '../team.commands';
+import { RegisterIntegrationCommand, SetIntegrationWebhookSecretCommand } from '../team.commands';
+import { TeamDirectory } from '../team-directory';
 import { READ_YOUR_WRITES_MS, settle } from './members.controller';
-import { CreatedIntegrationResponse, RegisterIntegrationDto } from './team.dto';
+import {
+  CreatedIntegrationResponse,
+  DEFAULT_KEEP_PREVIOUS_SECRET_HOURS,
+  IntegrationResponse,
+  RegisterIntegrationDto,
+  SetWebhookSecretDto,
+} from './team.dto';
+
+type HttpRequest = { headers: Record<string, string | string[] | undefined> };
+const HOUR_MS = 60 * 60 * 1000;
 
 @ApiTags('team')
 @ApiBearerAuth()
@@ -16,6 +27,7 @@ export class IntegrationsController {
   constructor(
     private readonly commandBus: CommandBus,
     private readonly projector: Projector,
+    private readonly directory: TeamDirectory,
   ) {}
 
   @Post()
@@ -24,12 +36,51 @@ export class IntegrationsController {
   async register(
     @Body() body: RegisterIntegrationDto,
     @CurrentPrincipal() principal: Principal,
-    @Req() request: { headers: Record<string, string | string[] | undefined> },
+    @Req() request: HttpRequest,
   ): Promise<CreatedIntegrationResponse> {
     const { integration, token, position } = await this.commandBus.execute(
       new RegisterIntegrationCommand(body.name, requestContext(principal, request)),
     );
     await settle(this.projector.waitFor(position, READ_YOUR_WRITES_MS), 'the token may not work for a moment');
     return { ...integration, token };
+  }
+
+  @Get()
+  @AllowedRoles('admin')
+  @ApiResponse({ status: 200, type: [IntegrationResponse] })
+  list(): IntegrationResponse[] {
+    return this.directory.integrations();
+  }
+
+  /**
+   * The secret a shop signs its webhooks with, and the shop they must come from (left out: the shop set
+   * before stays; null: none). The secret it replaces stays accepted for `keepPreviousSecretForHours` (24
+   * by default), so a shop mid-rotation is not refused.
+   */
+  @Put(':id/secret')
+  @AllowedRoles('admin')
+  @ApiResponse({ status: 200, type: IntegrationResponse })
+  async setWebhookSecret(
+    @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 400 })) integrationId: string,
+    @Body() body: SetWebhookSecretDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: HttpRequest,
+  ): Promise<IntegrationResponse> {
+    const { position } = await this.commandBus.execute(
+      new SetIntegrationWebhookSecretCommand(
+        integrationId.toLowerCase(),
+        body.secret,
+        body.shopDomain,
+        (body.keepPreviousSecretForHours ?? DEFAULT_KEEP_PREVIOUS_SECRET_HOURS) * HOUR_MS,
+        requestContext(principal, request),
+      ),
+    );
+    await settle(
+      this.projector.waitFor(position, READ_YOUR_WRITES_MS),
+      'webhooks may be checked against the former secret for a moment',
+    );
+    const integration = this.directory.integrations().find(({ id }) => id === integrationId.toLowerCase());
+    if (!integration) throw new NotFoundError(`No integration ${integrationId}`);
+    return integration;
   }
 }

@@ -1,6 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsDefined, IsEmail, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import {
+  IsDefined,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { MEMBER_ROLES, type MemberRole } from '../domain/team.events';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
@@ -53,4 +65,55 @@ export class CreatedIntegrationResponse {
   @ApiProperty() id!: string;
   @ApiProperty() name!: string;
   @ApiProperty({ description: 'Shown once, now: only its hash is kept' }) token!: string;
+}
+
+export const DEFAULT_KEEP_PREVIOUS_SECRET_HOURS = 24;
+
+export class SetWebhookSecretDto {
+  @ApiProperty({
+    description:
+      "The shop's webhook signing secret (Shopify: the app's client secret; WooCommerce: the webhook's secret)",
+    minLength: 8,
+    maxLength: 512,
+  })
+  @Matches(/^[\x21-\x7e]{8,512}$/, { message: 'secret must be 8 to 512 printable characters without spaces' })
+  @IsString({ message: 'secret must be a string' })
+  @IsDefined({ message: 'secret is required: the secret the shop signs its webhooks with' })
+  secret!: string;
+
+  @ApiPropertyOptional({
+    description:
+      'The shop its webhooks must come from: Shopify X-Shopify-Shop-Domain, WooCommerce X-WC-Webhook-Source host',
+    example: 'my-shop.myshopify.com',
+  })
+  @Matches(/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$/, {
+    message: 'shopDomain must be a host name such as my-shop.myshopify.com (no scheme, no path)',
+  })
+  @IsString({ message: 'shopDomain must be a string, or null for none' })
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
+  // Left out, the shop set before stays; null removes it.
+  @IsOptional()
+  shopDomain?: string | null;
+
+  @ApiPropertyOptional({
+    description: 'How long the secret this replaces is still accepted, for a rotation',
+    default: DEFAULT_KEEP_PREVIOUS_SECRET_HOURS,
+    minimum: 0,
+    maximum: 720,
+  })
+  @Max(720, { message: 'keepPreviousSecretForHours must be a whole number from 0 to 720' })
+  @Min(0, { message: 'keepPreviousSecretForHours must be a whole number from 0 to 720' })
+  @IsInt({ message: 'keepPreviousSecretForHours must be a whole number from 0 to 720' })
+  @IsOptional()
+  keepPreviousSecretForHours?: number;
+}
+
+export class IntegrationResponse {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ nullable: true, type: String }) shopDomain!: string | null;
+  @ApiProperty({ description: 'Whether a webhook secret is set; the secret itself is never shown' })
+  hasWebhookSecret!: boolean;
+  @ApiProperty({ nullable: true, type: String, description: 'Until when the replaced secret is still accepted' })
+  previousSecretAcceptedUntil!: string | null;
 }

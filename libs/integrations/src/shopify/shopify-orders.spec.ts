@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseJsonKeepingLargeIntegers } from '../verification/json-with-large-integers';
+import { shopifyOrderEvent } from './shopify-orders';
+
+const fixture = (name: string): unknown =>
+  parseJsonKeepingLargeIntegers(readFileSync(join(__dirname, '../../../../test/fixtures/shopify', name), 'utf8'));
+
+describe('Shopify order webhooks as store events', () => {
+  it('orders/create needs action, for the order’s customer by exact id and email', () => {
+    expect(shopifyOrderEvent('orders/create', fixture('orders-create.json'))).toEqual({
+      type: 'orders/create',
+      requiresAction: true,
+      summary: 'Order #9999 placed by John Smith: 2 items, 408.00 USD. Confirm and ship it.',
+      customer: { id: '115310627314723954', email: 'jon@example.com', name: 'John Smith' },
+    });
+  });
+
+  it.each([
+    ['orders/paid', 'orders-paid.json', /^Order #9999 paid: \d+\.\d\d USD$/],
+    ['orders/fulfilled', 'orders-fulfilled.json', /^Order #9999 fulfilled$/],
+    ['orders/cancelled', 'orders-cancelled.json', /^Order #9999 cancelled \(reason: customer\)$/],
+  ] as const)('%s goes on the timeline without needing action', (topic, file, summary) => {
+    const event = shopifyOrderEvent(topic, fixture(file));
+    expect(event).toMatchObject({ type: topic, requiresAction: false, customer: { id: '115310627314723954' } });
+    expect(event?.summary).toMatch(summary);
+  });
+
+  it('takes the customer’s email where the order has none, and a guest order has no customer id', () => {
+    expect(
+      shopifyOrderEvent('orders/create', { id: 1, name: '#1', customer: { id: 5, email: 'c@example.com' } })?.customer,
+    ).toEqual({ id: '5', email: 'c@example.com', name: null });
+    expect(shopifyOrderEvent('orders/create', { id: 2, contact_email: 'guest@example.com' })?.customer).toEqual({
+      id: null,
+      email: 'guest@example.com',
+      name: null,
+    });
+  });
+
+  it('is no order without an id', () => {
+    expect(shopifyOrderEvent('orders/create', { name: '#1' })).toBeUndefined();
+    expect(shopifyOrderEvent('orders/create', [1, 2])).toBeUndefined();
+  });
+});

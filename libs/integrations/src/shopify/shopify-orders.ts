@@ -1,0 +1,74 @@
+/**
+ * Shopify's order webhooks as store events. The payload is the order (REST Admin API shape); its ids come
+ * in as strings (see parseJsonKeepingLargeIntegers). `orders/create` needs the team: an order to confirm
+ * and ship. Payment, fulfilment and cancellation go on the timeline.
+ */
+import type { StoreEventInput } from '@team-inbox/conversations';
+import { idText } from '../verification/json-with-large-integers';
+
+export const SHOPIFY_ORDER_TOPICS = ['orders/create', 'orders/paid', 'orders/fulfilled', 'orders/cancelled'] as const;
+export type ShopifyOrderTopic = (typeof SHOPIFY_ORDER_TOPICS)[number];
+
+export function isShopifyOrderTopic(topic: string): topic is ShopifyOrderTopic {
+  return (SHOPIFY_ORDER_TOPICS as readonly string[]).includes(topic);
+}
+
+type Json = Record<string, unknown>;
+
+/** The store event for an order webhook, less the ids the route adds; undefined where it is no order. */
+export function shopifyOrderEvent(
+  topic: ShopifyOrderTopic,
+  order: unknown,
+): Omit<StoreEventInput, 'integrationId' | 'storeEventId'> | undefined {
+  if (!isObject(order) || idText(order.id) === undefined) return undefined;
+  const customer = isObject(order.customer) ? order.customer : {};
+  const name = [text(customer.first_name), text(customer.last_name)].filter(Boolean).join(' ') || undefined;
+  const label = `Order ${text(order.name) ?? `#${idText(order.order_number) ?? idText(order.id)}`}`;
+  const total = [text(order.total_price), text(order.currency)].filter(Boolean).join(' ');
+  return {
+    type: topic,
+    requiresAction: topic === 'orders/create',
+    summary: summaryFor(topic, label, { name, total, items: itemCount(order), reason: text(order.cancel_reason) }),
+    customer: {
+      id: idText(customer.id) ?? null,
+      email: text(order.email) ?? text(customer.email) ?? text(order.contact_email) ?? null,
+      name: name ?? null,
+    },
+  };
+}
+
+function summaryFor(
+  topic: ShopifyOrderTopic,
+  label: string,
+  order: { name?: string; total: string; items: number; reason?: string },
+): string {
+  switch (topic) {
+    case 'orders/create': {
+      const by = order.name ? ` by ${order.name}` : '';
+      const items = `${order.items} item${order.items === 1 ? '' : 's'}`;
+      return `${label} placed${by}: ${[items, order.total].filter(Boolean).join(', ')}. Confirm and ship it.`;
+    }
+    case 'orders/paid':
+      return `${label} paid${order.total ? `: ${order.total}` : ''}`;
+    case 'orders/fulfilled':
+      return `${label} fulfilled`;
+    case 'orders/cancelled':
+      return `${label} cancelled${order.reason ? ` (reason: ${order.reason})` : ''}`;
+  }
+}
+
+function itemCount(order: Json): number {
+  if (!Array.isArray(order.line_items)) return 0;
+  return order.line_items.reduce<number>(
+    (sum, item) => sum + (isObject(item) && typeof item.quantity === 'number' ? item.quantity : 0),
+    0,
+  );
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}

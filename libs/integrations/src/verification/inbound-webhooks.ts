@@ -1,0 +1,102 @@
+/**
+ * What the shop webhook routes share: find the integration, check the signature on the raw bytes, check
+ * the shop, then record the store event through the CommandBus. Every outcome is counted (`/metrics`); a
+ * refused webhook leaves nothing else behind.
+ */
+import { ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { RecordStoreEventCommand, type StoreEventInput, type StoreEventOutcome } from '@team-inbox/conversations';
+import { NotFoundError } from '@team-inbox/core';
+import { TeamDirectory, requestContext, type IntegrationWebhookSettings } from '@team-inbox/team';
+import { Subject } from 'rxjs';
+import { signatureMatches } from './hmac-signature';
+
+export type ShopPlatform = 'shopify' | 'woocommerce';
+
+export type InboundWebhookOutcome =
+  'recorded' | 'duplicate' | 'ignored' | 'ping' | 'bad_signature' | 'no_secret' | 'wrong_shop' | 'malformed';
+
+type RequestLike = { headers: Record<string, string | string[] | undefined> };
+
+@Injectable()
+export class InboundWebhooks {
+  /** Each webhook's outcome, for the metrics. */
+  readonly outcomes = new Subject<{ platform: ShopPlatform; outcome: InboundWebhookOutcome }>();
+
+  constructor(
+    private readonly directory: TeamDirectory,
+    private readonly commandBus: CommandBus,
+  ) {}
+
+  /** The integration, where `signature` is the body's HMAC under its secret; 404 or 401 otherwise. */
+  verify(
+    platform: ShopPlatform,
+    integrationId: string,
+    body: Buffer,
+    signature: string | undefined,
+  ): IntegrationWebhookSettings {
+    const settings = this.integration(integrationId);
+    if (settings.secrets.length === 0) {
+      this.count(platform, 'no_secret');
+      throw new UnauthorizedException(
+        `Integration ${settings.id} has no webhook secret yet: an admin sets it with PUT /integrations/${settings.id}/secret`,
+      );
+    }
+    if (!signatureMatches(body, signature, settings.secrets)) {
+      this.count(platform, 'bad_signature');
+      throw new UnauthorizedException(
+        signature === undefined
+          ? `The webhook has no signature header`
+          : `The webhook signature does not match the body under integration ${settings.id}'s secret`,
+      );
+    }
+    return settings;
+  }
+
+  integration(integrationId: string): IntegrationWebhookSettings {
+    const settings = this.directory.integrationWebhookSettings(integrationId.toLowerCase());
+    if (!settings) throw new NotFoundError(`No integration ${integrationId}`);
+    return settings;
+  }
+
+  /** 403 where the integration names its shop and the webhook came from another. */
+  checkShop(platform: ShopPlatform, settings: IntegrationWebhookSettings, shop: string | undefined): void {
+    if (settings.shopDomain === null || shop?.toLowerCase() === settings.shopDomain) return;
+    this.count(platform, 'wrong_shop');
+    throw new ForbiddenException(
+      `The webhook comes from ${shop ? `shop ${shop}` : 'an unnamed shop'}, but integration ${settings.id} is for ${settings.shopDomain}`,
+    );
+  }
+
+  async record(
+    platform: ShopPlatform,
+    settings: IntegrationWebhookSettings,
+    storeEvent: Omit<StoreEventInput, 'integrationId'>,
+    request: RequestLike,
+  ): Promise<StoreEventOutcome> {
+    const context = requestContext(
+      { actor: { type: 'integration', id: settings.id }, role: 'integration', name: settings.name },
+      request,
+    );
+    const outcome: StoreEventOutcome = await this.commandBus.execute(
+      new RecordStoreEventCommand({ ...storeEvent, integrationId: settings.id }, context),
+    );
+    this.count(platform, outcome.duplicate ? 'duplicate' : 'recorded');
+    return outcome;
+  }
+
+  count(platform: ShopPlatform, outcome: InboundWebhookOutcome): void {
+    this.outcomes.next({ platform, outcome });
+  }
+}
+
+/** A header's single value; undefined where absent (or, oddly, repeated). */
+export function headerValue(request: RequestLike, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The raw bytes the body parser kept for these routes (see RAW_BODY_ROUTES). */
+export function rawBodyOf(request: { body?: unknown }): Buffer {
+  return Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+}

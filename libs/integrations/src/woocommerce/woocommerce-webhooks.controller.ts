@@ -1,0 +1,77 @@
+/**
+ * `POST /integrations/woocommerce/:integrationId/webhooks`: a WooCommerce webhook's delivery URL.
+ *
+ * When a shop saves the webhook, WooCommerce pings the URL with a form-encoded `webhook_id=N` and no
+ * signature, and saves it only where the answer is exactly 200. Deliveries carry
+ * `X-WC-Webhook-Signature`, checked on the raw bytes before anything parses them.
+ */
+import { BadRequestException, Controller, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
+import { ApiExcludeEndpoint } from '@nestjs/swagger';
+import { Public } from '@team-inbox/team';
+import { InboundWebhooks, headerValue, rawBodyOf } from '../verification/inbound-webhooks';
+import { parseWebhookBody } from '../verification/json-with-large-integers';
+import { WOOCOMMERCE_ORDER_TOPICS, isWooCommerceOrderTopic, wooCommerceOrderEvent } from './woocommerce-orders';
+
+type WebhookRequest = { headers: Record<string, string | string[] | undefined>; body?: unknown };
+
+const PING = /^webhook_id=\d{1,20}$/;
+
+@Controller('integrations/woocommerce')
+export class WooCommerceWebhooksController {
+  constructor(private readonly webhooks: InboundWebhooks) {}
+
+  @Post(':integrationId/webhooks')
+  @Public()
+  @HttpCode(200)
+  @ApiExcludeEndpoint()
+  async receive(
+    @Param('integrationId', new ParseUUIDPipe({ errorHttpStatusCode: 400 })) integrationId: string,
+    @Req() request: WebhookRequest,
+  ) {
+    const body = rawBodyOf(request);
+    const signature = headerValue(request, 'x-wc-webhook-signature');
+    if (signature === undefined && PING.test(body.toString('latin1').trim())) {
+      // Unsigned, and nothing is recorded: the answer only tells the shop the URL is right.
+      this.webhooks.integration(integrationId);
+      this.webhooks.count('woocommerce', 'ping');
+      return { received: true, ping: true };
+    }
+    const integration = this.webhooks.verify('woocommerce', integrationId, body, signature);
+    this.webhooks.checkShop('woocommerce', integration, hostOf(headerValue(request, 'x-wc-webhook-source')));
+
+    const topic = headerValue(request, 'x-wc-webhook-topic');
+    if (!topic) {
+      this.webhooks.count('woocommerce', 'malformed');
+      throw new BadRequestException('A WooCommerce webhook carries an X-WC-Webhook-Topic header');
+    }
+    if (!isWooCommerceOrderTopic(topic)) {
+      this.webhooks.count('woocommerce', 'ignored');
+      return {
+        received: true,
+        ignored: `topic ${topic} is not one team-inbox acts on (${WOOCOMMERCE_ORDER_TOPICS.join(', ')})`,
+      };
+    }
+    const storeEvent = wooCommerceOrderEvent(topic, parseWebhookBody(body), body);
+    if (!storeEvent) {
+      this.webhooks.count('woocommerce', 'malformed');
+      throw new BadRequestException(`A ${topic} webhook's body is an order object with an id`);
+    }
+    const outcome = await this.webhooks.record('woocommerce', integration, storeEvent, request);
+    return {
+      received: true,
+      conversationId: outcome.conversationId,
+      reopened: outcome.reopened,
+      duplicate: outcome.duplicate,
+    };
+  }
+}
+
+/** X-WC-Webhook-Source is the shop's home URL, `https://shop.example.com/`: its host (and port) is the shop. */
+function hostOf(source: string | undefined): string | undefined {
+  if (!source) return undefined;
+  try {
+    return new URL(source).host;
+  } catch {
+    return undefined;
+  }
+}
