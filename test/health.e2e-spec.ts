@@ -16,7 +16,7 @@ describe('GET /health', () => {
       status: 'ok',
       eventStore: 'sqlite',
       projectionPosition: '0',
-      processManagers: { 'member-removal': '0' },
+      processManagers: { 'member-removal': '0', 'outbound-webhooks': '0' },
     });
   });
 

@@ -10,6 +10,8 @@ import { LoggerModule } from 'nestjs-pino';
 import pino from 'pino';
 import { AuditController } from '@team-inbox/audit';
 import { InboxViewsModule } from '@team-inbox/inbox-views';
+import { IntegrationsModule } from '@team-inbox/integrations';
+import { OutboundWebhooksModule } from '@team-inbox/outbound-webhooks';
 import { HealthController } from './health/health.controller';
 import { CommandTimingInterceptor, Metrics, MetricsController } from './metrics/metrics';
 import { createValidationPipe } from './http/validation';
@@ -62,9 +64,11 @@ export class AppModule {
           dataDir: config.dataDir,
           projections: READ_MODEL_PROJECTIONS,
         }),
-        TeamModule.forRoot({ adminToken: config.adminToken, dataDir: config.dataDir }),
+        TeamModule.forRoot({ adminToken: config.adminToken, secretsKey: config.secretsKey, dataDir: config.dataDir }),
         ConversationsModule,
+        IntegrationsModule,
         InboxViewsModule,
+        OutboundWebhooksModule.forRoot({ dataDir: config.dataDir, config: config.outboundWebhooks }),
       ],
       controllers: [HealthController, AuditController, MetricsController],
       providers: [

@@ -48,8 +48,8 @@ type CompletedData = {
   withheld: string[];
 };
 
-/** Response fields never written to the log: a token is kept only as a hash. */
-const SECRET_FIELDS = ['token'];
+/** Response fields never written to the log: a token is kept only as a hash, a webhook secret only sealed. */
+const SECRET_FIELDS = ['token', 'secret'];
 
 type Request = FastifyRequest & AuthenticatedRequest;
 

@@ -16,6 +16,8 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiExcludeEndpoint } from '@nestjs/swagger';
 import { APPENDED_EVENTS, EVENT_STORE, type AppendedEvents, type EventStore } from '@team-inbox/event-store';
+import { InboundWebhooks } from '@team-inbox/integrations';
+import { WebhookSender } from '@team-inbox/outbound-webhooks';
 import { Projector } from '@team-inbox/projections';
 import { AllowedRoles } from '@team-inbox/team';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -47,7 +49,21 @@ export class Metrics implements OnModuleDestroy {
     buckets: [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 5],
     registers: [this.registry],
   });
+  readonly inboundWebhooks = new Counter({
+    name: 'team_inbox_inbound_webhooks_total',
+    help: 'Shop webhooks received, by platform and outcome (bad_signature: refused with 401, nothing recorded)',
+    labelNames: ['platform', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly webhookDeliveryAttempts = new Counter({
+    name: 'team_inbox_webhook_delivery_attempts_total',
+    help: 'Outbound webhook delivery attempts, by outcome (pending: failed, to be retried; failed: for good)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   private readonly applied: Subscription;
+  private readonly webhookOutcomes: Subscription;
+  private readonly deliveryOutcomes: Subscription;
 
   private readonly appended: Subscription;
 
@@ -55,8 +71,12 @@ export class Metrics implements OnModuleDestroy {
     projector: Projector,
     @Inject(EVENT_STORE) eventStore: EventStore,
     @Inject(APPENDED_EVENTS) appended: Observable<AppendedEvents>,
+    inboundWebhooks: InboundWebhooks,
+    webhookSender: WebhookSender,
   ) {
     collectDefaultMetrics({ register: this.registry });
+    this.webhookOutcomes = inboundWebhooks.outcomes.subscribe((outcome) => this.inboundWebhooks.inc(outcome));
+    this.deliveryOutcomes = webhookSender.attempts.subscribe((attempt) => this.webhookDeliveryAttempts.inc(attempt));
     this.appended = appended.subscribe(({ events }) => {
       for (const event of events) this.eventsAppended.inc({ type: event.type });
     });
@@ -84,6 +104,8 @@ export class Metrics implements OnModuleDestroy {
   onModuleDestroy(): void {
     this.applied.unsubscribe();
     this.appended.unsubscribe();
+    this.webhookOutcomes.unsubscribe();
+    this.deliveryOutcomes.unsubscribe();
   }
 }
 

@@ -1,0 +1,119 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayNotEmpty,
+  ArrayUnique,
+  IsArray,
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../domain/webhook.events';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '../delivery/outbox';
+
+const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+
+export const MAX_URL_LENGTH = 2000;
+export const DEFAULT_DELIVERIES_PAGE = 50;
+export const MAX_DELIVERIES_PAGE = 200;
+
+export class RegisterWebhookDto {
+  @ApiProperty({ example: 'https://crm.example.com/hooks/team-inbox', maxLength: MAX_URL_LENGTH })
+  // Checked bottom-up, stopping at the first failure: presence, then type, then content.
+  @IsUrl(
+    // No TLD needed: receivers inside the network (http://crm.internal:8080, http://10.0.0.5) are common.
+    { protocols: ['http', 'https'], require_protocol: true, require_valid_protocol: true, require_tld: false },
+    { message: 'url must be an absolute http or https URL' },
+  )
+  @MaxLength(MAX_URL_LENGTH, { message: `url must be at most ${MAX_URL_LENGTH} characters` })
+  @IsString({ message: 'url must be a string' })
+  @Transform(trim)
+  @IsDefined({ message: 'url is required' })
+  url!: string;
+
+  @ApiProperty({ enum: WEBHOOK_EVENT_TYPES, isArray: true, example: ['conversation.assigned'] })
+  @IsIn(WEBHOOK_EVENT_TYPES, {
+    each: true,
+    message: `eventTypes must each be one of: ${WEBHOOK_EVENT_TYPES.join(', ')}`,
+  })
+  @ArrayUnique({ message: 'eventTypes must not name an event type twice' })
+  @ArrayNotEmpty({ message: 'eventTypes must name at least one event type' })
+  @IsArray({ message: 'eventTypes must be an array of event types' })
+  @IsDefined({ message: 'eventTypes is required' })
+  eventTypes!: WebhookEventType[];
+
+  @ApiPropertyOptional({ example: 'CRM sync', maxLength: 500 })
+  @MaxLength(500, { message: 'description must be at most 500 characters' })
+  @IsString({ message: 'description must be a string' })
+  @Transform(trim)
+  @IsOptional()
+  description?: string;
+}
+
+export class ListDeliveriesDto {
+  @ApiPropertyOptional({ enum: DELIVERY_STATUSES })
+  @IsIn(DELIVERY_STATUSES, { message: `status must be one of: ${DELIVERY_STATUSES.join(', ')}` })
+  @IsOptional()
+  status?: DeliveryStatus;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_DELIVERIES_PAGE, default: DEFAULT_DELIVERIES_PAGE })
+  @Max(MAX_DELIVERIES_PAGE, { message: `limit must be from 1 to ${MAX_DELIVERIES_PAGE}` })
+  @Min(1, { message: `limit must be from 1 to ${MAX_DELIVERIES_PAGE}` })
+  @IsInt({ message: `limit must be a whole number from 1 to ${MAX_DELIVERIES_PAGE}` })
+  @Type(() => Number)
+  @IsOptional()
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @MaxLength(100, { message: 'cursor is too long to be one this server gave out' })
+  @IsString({ message: 'cursor must be a string' })
+  @IsOptional()
+  cursor?: string;
+}
+
+export class WebhookResponse {
+  @ApiProperty() id!: string;
+  @ApiProperty() url!: string;
+  @ApiProperty({ enum: WEBHOOK_EVENT_TYPES, isArray: true }) eventTypes!: WebhookEventType[];
+  @ApiProperty({ type: String, nullable: true }) description!: string | null;
+  @ApiProperty() createdAt!: string;
+}
+
+export class CreatedWebhookResponse {
+  @ApiProperty() id!: string;
+  @ApiProperty() url!: string;
+  @ApiProperty({ enum: WEBHOOK_EVENT_TYPES, isArray: true }) eventTypes!: WebhookEventType[];
+  @ApiProperty({ type: String, nullable: true }) description!: string | null;
+  @ApiProperty({
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    description: 'Signs every delivery (Standard Webhooks). Shown once, now: it is kept only sealed',
+  })
+  secret!: string;
+}
+
+export class DeliveryResponse {
+  @ApiProperty({ description: 'Also the webhook-id header: the same on every attempt' }) id!: string;
+  @ApiProperty() eventId!: string;
+  @ApiProperty({ enum: WEBHOOK_EVENT_TYPES }) eventType!: WebhookEventType;
+  @ApiProperty() conversationId!: string;
+  @ApiProperty({ description: 'The event’s log position (decimal string)' }) position!: string;
+  @ApiProperty({ enum: DELIVERY_STATUSES }) status!: DeliveryStatus;
+  @ApiProperty() attempts!: number;
+  @ApiProperty({ type: String, nullable: true }) lastAttemptAt!: string | null;
+  @ApiProperty({ type: Number, nullable: true }) lastStatusCode!: number | null;
+  @ApiProperty({ type: String, nullable: true }) lastError!: string | null;
+  @ApiProperty({ type: String, nullable: true }) nextAttemptAt!: string | null;
+  @ApiProperty({ type: String, nullable: true }) deliveredAt!: string | null;
+  @ApiProperty() createdAt!: string;
+}
+
+export class DeliveriesPageResponse {
+  @ApiProperty({ type: [DeliveryResponse] }) items!: DeliveryResponse[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
