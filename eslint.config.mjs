@@ -24,6 +24,11 @@ export default tseslint.config(
     },
   },
   {
+    // The web UI runs in the browser.
+    files: ['apps/inbox-web/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'test/**/*.ts', '**/testing/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

@@ -6,6 +6,7 @@ import { AppModule, type AppModuleOptions } from './app.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { registerBodyParsers } from './http/body-parsers';
 import { BODY_LIMIT_BYTES } from './http/limits';
+import { registerWebUi } from './http/web-ui';
 
 export { BODY_LIMIT_BYTES };
 
@@ -19,6 +20,7 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
     { bufferLogs: true, bodyParser: false },
   );
   registerBodyParsers(app.getHttpAdapter().getInstance());
+  await registerWebUi(app.getHttpAdapter().getInstance());
   app.useLogger(app.get(Logger));
   // Registered here rather than as a provider so that it also formats the errors Fastify raises before a
   // route runs (a body too large, malformed JSON).

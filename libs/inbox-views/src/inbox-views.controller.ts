@@ -6,8 +6,15 @@ import { positionToString } from '@team-inbox/event-store';
 import { Projector } from '@team-inbox/projections';
 import { AllowedRoles, CurrentPrincipal, type Principal } from '@team-inbox/team';
 import type { FastifyReply } from 'fastify';
-import { DEFAULT_PAGE_SIZE, ListConversationsDto, PageDto, type ReadYourWritesDto } from './inbox-views.dto';
-import { GetInboxQuery, ListConversationsQuery, type InboxPage, type Page } from './inbox-views.queries';
+import { DEFAULT_PAGE_SIZE, ListConversationsDto, PageDto, ReadYourWritesDto } from './inbox-views.dto';
+import {
+  GetInboxQuery,
+  GetViewCountsQuery,
+  ListConversationsQuery,
+  type InboxPage,
+  type Page,
+  type ViewCounts,
+} from './inbox-views.queries';
 
 /** API.md: a query given `minPosition` waits up to 2 seconds for the projections to reach it. */
 export const READ_YOUR_WRITES_WAIT_MS = 2000;
@@ -30,6 +37,18 @@ export class InboxViewsController {
   ): Promise<InboxPage> {
     await this.readYourWrites(query, reply);
     return this.queryBus.execute(new GetInboxQuery(principal.actor.id, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor));
+  }
+
+  /** How many conversations each view holds for the caller (the UI's tabs); `minPosition` as for the views. */
+  @Get('inbox/counts')
+  @AllowedRoles('agent', 'admin')
+  async counts(
+    @QueryParams() query: ReadYourWritesDto,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ViewCounts> {
+    await this.readYourWrites(query, reply);
+    return this.queryBus.execute(new GetViewCountsQuery(principal.actor.id));
   }
 
   @Get('conversations')

@@ -44,6 +44,22 @@ export class GetInboxQuery extends Query<InboxPage> {
   }
 }
 
+/** How many conversations each view holds, for the caller: the UI's tab counts. */
+export interface ViewCounts {
+  inbox: number;
+  mine: number;
+  unassigned: number;
+  assigned: number;
+  closed: number;
+  all: number;
+}
+
+export class GetViewCountsQuery extends Query<ViewCounts> {
+  constructor(readonly callerId: string) {
+    super();
+  }
+}
+
 const ORDER = 'ORDER BY last_activity_at DESC, id DESC LIMIT @limit';
 const AFTER = '(last_activity_at, id) < (@lastActivityAt, @id)';
 
@@ -96,6 +112,13 @@ function prepare(db: Database.Database) {
     counts: db.prepare<[string, string], { assignee_key: string; open_count: number }>(
       'SELECT assignee_key, open_count FROM open_conversation_counts WHERE assignee_key IN (?, ?)',
     ),
+    // The open counts are kept by triggers (a handful of rows); closed ones are counted on the status index.
+    openTotal: db.prepare<[], { total: number | null }>(
+      'SELECT sum(open_count) AS total FROM open_conversation_counts',
+    ),
+    closedTotal: db.prepare<[], { total: number }>(
+      "SELECT count(*) AS total FROM conversation_summaries WHERE status = 'closed'",
+    ),
   };
 }
 
@@ -138,6 +161,30 @@ export class GetInboxHandler extends PagedQueryHandler implements IQueryHandler<
     return {
       ...this.page(rows, limit),
       counts: { mine: counts.get(callerId) ?? 0, unassigned: counts.get(UNASSIGNED) ?? 0 },
+    };
+  }
+}
+
+@QueryHandler(GetViewCountsQuery)
+export class GetViewCountsHandler implements IQueryHandler<GetViewCountsQuery> {
+  private readonly statements = new StatementCache(prepare);
+
+  constructor(@Inject(READ_MODEL_DB) private readonly db: Database.Database) {}
+
+  async execute({ callerId }: GetViewCountsQuery): Promise<ViewCounts> {
+    const statements = this.statements.for(this.db);
+    const open = new Map(statements.counts.all(callerId, UNASSIGNED).map((row) => [row.assignee_key, row.open_count]));
+    const mine = open.get(callerId) ?? 0;
+    const unassigned = open.get(UNASSIGNED) ?? 0;
+    const openTotal = statements.openTotal.get()?.total ?? 0;
+    const closed = statements.closedTotal.get()?.total ?? 0;
+    return {
+      inbox: mine + unassigned,
+      mine,
+      unassigned,
+      assigned: openTotal - unassigned,
+      closed,
+      all: openTotal + closed,
     };
   }
 }

@@ -4,6 +4,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { AuthGuard } from './auth/auth.guard';
 import { BOOTSTRAP_ADMIN_TOKEN_HASH, resolveBootstrapAdminTokenHash } from './bootstrap-admin';
 import { IntegrationsController } from './http/integrations.controller';
+import { MeController } from './http/me.controller';
 import { MembersController } from './http/members.controller';
 import { TEAM_COMMAND_HANDLERS } from './team.commands';
 import { SecretBox, resolveSecretBox } from './secrets/secret-box';
@@ -21,7 +22,7 @@ export class TeamModule {
       module: TeamModule,
       global: true,
       imports: [CqrsModule],
-      controllers: [MembersController, IntegrationsController],
+      controllers: [MembersController, IntegrationsController, MeController],
       providers: [
         ...TEAM_COMMAND_HANDLERS,
         TeamDirectory,

@@ -1,0 +1,74 @@
+/** Words for what happened: the timeline's lines, and the notice when someone else acted first. */
+import type { Actor, Details, Member, Message, TimelineEntry } from './api.js';
+
+export class Names {
+  constructor(
+    private readonly members: Member[],
+    private readonly me: { id: string; name: string },
+  ) {}
+
+  member(id: string | null | undefined): string {
+    if (!id) return 'nobody';
+    if (id === this.me.id) return this.me.name;
+    return this.members.find((member) => member.id === id)?.name ?? 'a former member';
+  }
+
+  actor(actor: Actor): string {
+    switch (actor.type) {
+      case 'member':
+        return this.member(actor.id);
+      case 'integration':
+        return 'An integration';
+      case 'admin':
+        return 'The admin';
+      case 'system':
+        return 'Team inbox';
+    }
+  }
+
+  author(message: Message, customerName: string): string {
+    return message.author.type === 'customer' ? `${customerName} (customer)` : this.member(message.author.id);
+  }
+}
+
+export function describeEntry(entry: TimelineEntry, names: Names): string {
+  const who = names.actor(entry.actor);
+  switch (entry.type) {
+    case 'assigned':
+      return `${who} assigned it to ${names.member(entry.assigneeId as string)}${entry.reason === 'replied' ? ' by replying' : ''}`;
+    case 'unassigned':
+      return entry.reason === 'member_removed'
+        ? `Unassigned: ${names.member(entry.previousAssigneeId as string)} left the team`
+        : `${who} unassigned it`;
+    case 'closed':
+      return `${who} closed it`;
+    case 'reopened':
+      if (entry.reason === 'customer_replied') return 'Reopened: the customer replied';
+      if (entry.reason === 'store_event') return 'Reopened: a store event needs action';
+      return `${who} reopened it`;
+    case 'store_event':
+      return `Store event: ${String(entry.summary)}`;
+    default:
+      return `${who}: ${entry.type}`;
+  }
+}
+
+/** What others did between the state the UI showed and the state now, in words; who did it first. */
+export function describeChanges(before: Details, after: Details, names: Names): string {
+  const entries = after.timeline.slice(before.timeline.length);
+  const messages = after.messages.slice(before.messages.length);
+  const customer = after.customer.name ?? 'The customer';
+  const lines = [
+    ...entries.map((entry) => describeEntry(entry, names)),
+    ...messages.map((message) => `${names.author(message, customer)} wrote a message`),
+  ];
+  const actors = [
+    ...new Set([
+      ...entries.map((entry) => names.actor(entry.actor)),
+      ...messages.map((message) => names.author(message, customer)),
+    ]),
+  ];
+  const who = actors.length > 0 ? actors.join(' and ') : 'Someone';
+  const what = lines.length > 0 ? `${lines.join('; ')}.` : 'it changed.';
+  return `${who} changed this conversation before you: ${what} Nothing was overwritten; this is how it is now.`;
+}
