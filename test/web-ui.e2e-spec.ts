@@ -1,0 +1,586 @@
+/**
+ * The inbox web UI in a real browser (Debian's Chromium through playwright-core) against the real app: sign
+ * in, the views and their counts, assign, reply, close, a customer reopening live, a collision, the keyboard,
+ * and the screenshots in docs/screenshots. Elements are found by role and accessible name, as a screen reader
+ * user would find them, so a spec fails where the UI stops saying what it does.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import {
+  DESKTOP,
+  PHONE,
+  eventually,
+  expectGone,
+  expectText,
+  expectVisible,
+  freshPage,
+  isFocused,
+  launchChromium,
+  pngSize,
+  tabTo,
+  type PageGlobals,
+  type Viewport,
+} from './support/browser';
+import { Inbox, type Conversation, type Member } from './support/inbox';
+
+const TEST_TIMEOUT_MS = 30_000;
+const SCREENSHOTS = join(__dirname, '..', 'docs', 'screenshots');
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The page's parts, by role and accessible name (the UI contract). */
+function ui(page: Page) {
+  const region = page.getByRole('region', { name: 'Conversation', exact: true });
+  const list = page.getByRole('list', { name: 'Conversations', exact: true });
+  const menu = page.getByRole('menu');
+  return {
+    page,
+    tabs: page.getByRole('tablist', { name: 'Views', exact: true }),
+    tab: (view: string, count?: number) =>
+      page
+        .getByRole('tablist', { name: 'Views', exact: true })
+        .getByRole(
+          'tab',
+          count === undefined ? { name: new RegExp(`^${view} \\d+$`) } : { name: `${view} ${count}`, exact: true },
+        ),
+    list,
+    /** The conversation's button in the list; `state` is "Unassigned", "Assigned to NAME" or "Closed". */
+    item: (subject: string, state?: string, customer = 'Ada') =>
+      list.getByRole('listitem').getByRole('button', {
+        name: new RegExp(
+          `^${escapeRegExp(subject)} · ${escapeRegExp(customer)} · ${state ? escapeRegExp(state) : '.+'}$`,
+        ),
+      }),
+    anyItem: (subject: string) =>
+      list.getByRole('listitem').getByRole('button', { name: new RegExp(`^${escapeRegExp(subject)} · `) }),
+    region,
+    heading: (subject: string) => region.getByRole('heading', { level: 2, name: subject, exact: true }),
+    status: region.getByRole('status'),
+    alert: region.getByRole('alert'),
+    button: (name: string) => region.getByRole('button', { name, exact: true }),
+    menu,
+    menuItem: (name: string) => menu.getByRole('menuitem', { name, exact: true }),
+    assignToMenu: page.getByRole('menu', { name: 'Assign to', exact: true }),
+    messages: region.getByRole('list', { name: 'Messages', exact: true }).getByRole('listitem'),
+    timeline: region.getByRole('list', { name: 'Timeline', exact: true }).getByRole('listitem'),
+    reply: region.getByRole('textbox', { name: 'Reply', exact: true }),
+  };
+}
+type Ui = ReturnType<typeof ui>;
+
+describe('the inbox web UI', () => {
+  let browser: Browser;
+  let inbox: Inbox;
+  let alice: Member;
+  let bob: Member;
+  let chat: { id: string; token: string };
+  let contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+  }, TEST_TIMEOUT_MS);
+  afterAll(async () => {
+    await browser?.close();
+  }, TEST_TIMEOUT_MS);
+
+  beforeEach(async () => {
+    inbox = await Inbox.start();
+    alice = await inbox.addMember('Alice');
+    bob = await inbox.addMember('Bob');
+    chat = await inbox.addIntegration('Chat widget');
+  }, TEST_TIMEOUT_MS);
+  afterEach(async () => {
+    await Promise.all(contexts.map((context) => context.close()));
+    contexts = [];
+    await inbox?.stop();
+  }, TEST_TIMEOUT_MS);
+
+  // ----- the API side of each story -----
+
+  async function converse(
+    subject: string,
+    customer = 'Ada',
+    body = 'Hello, where is my order?',
+  ): Promise<Conversation> {
+    const customerId = `customer-${customer.toLowerCase()}-${Math.random().toString(36).slice(2, 8)}`;
+    const response = await inbox.request<Conversation>('POST', '/conversations', {
+      token: chat.token,
+      body: {
+        customer: { id: customerId, name: customer, email: `${customer.toLowerCase()}@example.com` },
+        subject,
+        body,
+      },
+    });
+    if (response.status !== 201) throw new Error(`Could not start "${subject}": ${JSON.stringify(response.body)}`);
+    return response.body;
+  }
+
+  async function command(
+    member: Member,
+    id: string,
+    action: 'assign' | 'unassign' | 'close' | 'reopen',
+    body?: unknown,
+  ): Promise<Conversation> {
+    const response = await inbox.request<Conversation>('POST', `/conversations/${id}/${action}`, {
+      token: member.token,
+      body,
+    });
+    if (response.status !== 200) throw new Error(`${action} failed: ${JSON.stringify(response.body)}`);
+    return response.body;
+  }
+
+  const assign = (by: Member, id: string, to: Member | 'me') =>
+    command(by, id, 'assign', { assigneeId: to === 'me' ? 'me' : to.id });
+
+  async function details(id: string): Promise<Conversation> {
+    const response = await inbox.request<Conversation>('GET', `/conversations/${id}`, { token: alice.token });
+    expect(response.status).toBe(200);
+    return response.body;
+  }
+
+  // ----- the browser side -----
+
+  async function openPage(viewport: Viewport = DESKTOP): Promise<Page> {
+    const { context, page } = await freshPage(browser, viewport);
+    contexts.push(context);
+    return page;
+  }
+
+  /** A fresh browser context signed in as `member`; `beforeLoad` runs before the page is loaded. */
+  async function signIn(
+    member: Member,
+    options: { viewport?: Viewport; beforeLoad?: (page: Page) => Promise<void> } = {},
+  ): Promise<Ui> {
+    const page = await openPage(options.viewport);
+    await options.beforeLoad?.(page);
+    await page.goto(`${inbox.running.baseUrl}/`);
+    await page.getByRole('textbox', { name: 'Member token', exact: true }).fill(member.token);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expectVisible(page.getByText(`Signed in as ${member.name}`, { exact: true }));
+    return ui(page);
+  }
+
+  async function showView(view: Ui, name: string): Promise<void> {
+    await view.tab(name).click();
+    await eventually(
+      `the ${name} tab to be selected`,
+      () => view.tab(name).getAttribute('aria-selected'),
+      (selected) => selected === 'true',
+    );
+  }
+
+  async function open(view: Ui, subject: string): Promise<void> {
+    await view.item(subject).click();
+    await expectVisible(view.heading(subject));
+  }
+
+  /** Marks the document, so that a later check can tell it was not reloaded. */
+  async function markDocument(page: Page): Promise<void> {
+    await page.evaluate(() => {
+      (globalThis as { notReloaded?: boolean }).notReloaded = true;
+    });
+  }
+  async function expectNotReloaded(page: Page): Promise<void> {
+    expect(await page.evaluate(() => (globalThis as { notReloaded?: boolean }).notReloaded)).toBe(true);
+  }
+
+  /** Every value in the tab's sessionStorage. */
+  const sessionValues = (page: Page): Promise<Array<string | null>> =>
+    page.evaluate(() => {
+      const storage = (globalThis as unknown as PageGlobals).sessionStorage;
+      return Array.from({ length: storage.length }, (_, i) => storage.getItem(storage.key(i) ?? ''));
+    });
+
+  // ----- the specs -----
+
+  it(
+    'signs in with a member token: a wrong one is refused, the right one shows the member and the views with counts',
+    async () => {
+      await converse('Where is my parcel?');
+      await converse('Do you ship to Norway?', 'Grace');
+      const mine = await converse('Order #1001 arrived broken', 'Linus');
+      await assign(alice, mine.id, 'me');
+      const bobs = await converse('Invoice address', 'Margaret');
+      await assign(bob, bobs.id, 'me');
+      const closed = await converse('Thanks!', 'Barbara');
+      await assign(alice, closed.id, 'me');
+      await command(alice, closed.id, 'close');
+
+      const page = await openPage();
+      await page.goto(`${inbox.running.baseUrl}/`);
+      const token = page.getByRole('textbox', { name: 'Member token', exact: true });
+      expect(await token.getAttribute('type')).toBe('password');
+
+      await token.fill('not-a-real-token-0123456789abcdef0123456789');
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await expectVisible(page.getByRole('alert').filter({ hasText: /not accepted/ }));
+      expect(await page.getByText(/Signed in as/).count()).toBe(0);
+
+      await token.fill(alice.token);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await expectVisible(page.getByText('Signed in as Alice', { exact: true }));
+      await expectVisible(page.getByRole('button', { name: 'Sign out', exact: true }));
+      const view = ui(page);
+      // Inbox: Alice's open conversation and the two unassigned ones.
+      for (const [name, count] of [
+        ['Inbox', 3],
+        ['Mine', 1],
+        ['Unassigned', 2],
+        ['All', 5],
+        ['Closed', 1],
+      ] as const) {
+        await expectVisible(view.tab(name, count));
+      }
+      expect(await view.tabs.getByRole('tab').count()).toBe(5);
+      // Each conversation of the view is a list item holding one button.
+      await expectVisible(view.item('Order #1001 arrived broken', 'Assigned to Alice', 'Linus'));
+      const items = view.list.getByRole('listitem');
+      expect(await items.count()).toBe(3);
+      for (const item of await items.all()) expect(await item.getByRole('button').count()).toBe(1);
+
+      // The token is kept for the tab: a reload stays signed in.
+      expect(await sessionValues(page)).toContain(alice.token);
+      await page.reload();
+      await expectVisible(page.getByText('Signed in as Alice', { exact: true }));
+
+      // Signing out asks for a token again.
+      await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+      await expectVisible(page.getByRole('textbox', { name: 'Member token', exact: true }));
+      expect(await sessionValues(page)).not.toContain(alice.token);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    '"Assign to me" takes an unassigned conversation: the status says so, Mine counts it, the API agrees',
+    async () => {
+      const conversation = await converse('Where is my parcel?');
+      const view = await signIn(alice);
+      await showView(view, 'Inbox');
+      await expectVisible(view.tab('Mine', 0));
+      await expectVisible(view.item('Where is my parcel?', 'Unassigned'));
+
+      await open(view, 'Where is my parcel?');
+      await expectText('the status', view.status, /^Open · Unassigned$/);
+      await view.button('Assign to me').click();
+
+      await expectText('the status', view.status, /^Open · Assigned to Alice$/);
+      await expectVisible(view.tab('Mine', 1));
+      await expectVisible(view.item('Where is my parcel?', 'Assigned to Alice'));
+      await expectGone('"Assign to me"', view.button('Assign to me'));
+      expect((await details(conversation.id)).assigneeId).toBe(alice.id);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "⋯ → Assign… → Bob puts it in Bob's open Inbox within a second, without a reload",
+    async () => {
+      await inbox.addMember('Audrey', 'auditor'); // not someone a conversation can be assigned to
+      const conversation = await converse('Exchange for a larger size');
+      await assign(alice, conversation.id, 'me');
+
+      const bobView = await signIn(bob);
+      await showView(bobView, 'Inbox');
+      await expectVisible(bobView.tab('Inbox', 0));
+      await expectVisible(bobView.page.getByText('No conversations', { exact: true }));
+      await markDocument(bobView.page);
+
+      const aliceView = await signIn(alice);
+      await showView(aliceView, 'Inbox');
+      await open(aliceView, 'Exchange for a larger size');
+      await expectText('the status', aliceView.status, /^Open · Assigned to Alice$/);
+      await expectGone('"Assign to me" on her own conversation', aliceView.button('Assign to me'));
+
+      const more = aliceView.button('More actions');
+      expect(await more.getAttribute('aria-haspopup')).toBe('menu');
+      await more.click();
+      await expectVisible(aliceView.menuItem('Unassign'));
+      await aliceView.menuItem('Assign…').click();
+      const assignTo = aliceView.assignToMenu;
+      await expectVisible(assignTo);
+      expect(await assignTo.getByRole('menuitem').allInnerTexts()).toEqual(['Alice', 'Bob']);
+
+      const bobsItem = bobView.item('Exchange for a larger size', 'Assigned to Bob');
+      const clickedAt = Date.now();
+      await assignTo.getByRole('menuitem', { name: 'Bob', exact: true }).click();
+      await bobsItem.waitFor({ state: 'visible', timeout: 1_000 });
+      const elapsed = Date.now() - clickedAt;
+      expect(elapsed).toBeLessThanOrEqual(1_000);
+      await expectVisible(bobView.tab('Inbox', 1));
+      await expectNotReloaded(bobView.page);
+
+      await expectText('the status', aliceView.status, /^Open · Assigned to Bob$/);
+      await expectVisible(aliceView.timeline.filter({ hasText: 'Alice assigned it to Bob' }));
+      expect((await details(conversation.id)).assigneeId).toBe(bob.id);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a reply on an unassigned conversation shows in Messages and assigns it to the replier',
+    async () => {
+      const conversation = await converse('Can I change my address?', 'Ada', 'I moved last week.');
+      const view = await signIn(alice);
+      await showView(view, 'Inbox');
+      await open(view, 'Can I change my address?');
+      await expectText('the status', view.status, /^Open · Unassigned$/);
+      await expectVisible(
+        view.messages.filter({ hasText: 'Ada (customer)' }).filter({ hasText: 'I moved last week.' }),
+      );
+
+      await view.reply.fill('Yes, I have changed it for you.');
+      await view.button('Send reply').click();
+
+      await expectVisible(
+        view.messages.filter({ hasText: 'Alice' }).filter({ hasText: 'Yes, I have changed it for you.' }),
+      );
+      await expectText('the status', view.status, /^Open · Assigned to Alice$/);
+      expect(await view.messages.count()).toBe(2);
+      const after = await details(conversation.id);
+      expect(after).toMatchObject({ assigneeId: alice.id, messageCount: 2 });
+      expect(after.messages!.at(-1)).toMatchObject({
+        author: { type: 'member', id: alice.id },
+        body: 'Yes, I have changed it for you.',
+      });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'Close takes it out of the Inbox and lists it under Closed',
+    async () => {
+      const conversation = await converse('Wrong colour delivered');
+      await converse('Gift wrapping?', 'Grace');
+      await assign(alice, conversation.id, 'me');
+      const view = await signIn(alice);
+      await showView(view, 'Inbox');
+      await expectVisible(view.tab('Inbox', 2));
+      await expectVisible(view.tab('Closed', 0));
+      await open(view, 'Wrong colour delivered');
+
+      await view.button('Close').click();
+
+      await expectText('the status', view.status, /^Closed · Assigned to Alice$/);
+      await expectVisible(view.button('Reopen'));
+      await expectGone('"Close"', view.button('Close'));
+      await expectVisible(view.timeline.filter({ hasText: 'Alice closed it' }));
+      await expectGone('the closed conversation in the Inbox', view.anyItem('Wrong colour delivered'));
+      await expectVisible(view.item('Gift wrapping?', 'Unassigned', 'Grace'));
+      await expectVisible(view.tab('Inbox', 1));
+      await expectVisible(view.tab('Closed', 1));
+
+      await showView(view, 'Closed');
+      await expectVisible(view.item('Wrong colour delivered', 'Closed'));
+      expect(await view.list.getByRole('listitem').count()).toBe(1);
+      expect((await details(conversation.id)).status).toBe('closed');
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "a customer's message reopens the closed conversation on screen, live",
+    async () => {
+      const conversation = await converse('Missing invoice');
+      await assign(alice, conversation.id, 'me');
+      await command(alice, conversation.id, 'close');
+
+      const view = await signIn(alice);
+      await showView(view, 'Closed');
+      await open(view, 'Missing invoice');
+      await expectText('the status', view.status, /^Closed · Assigned to Alice$/);
+      await expectVisible(view.button('Reopen'));
+      await markDocument(view.page);
+
+      const posted = await inbox.request<Conversation>('POST', `/conversations/${conversation.id}/messages`, {
+        token: chat.token,
+        body: { body: 'Sorry, I still have not received it.' },
+      });
+      expect(posted.status).toBe(201);
+
+      await expectText('the status', view.status, /^Open · Assigned to Alice$/);
+      await expectVisible(
+        view.messages.filter({ hasText: 'Ada (customer)' }).filter({ hasText: 'Sorry, I still have not received it.' }),
+      );
+      await expectVisible(view.timeline.filter({ hasText: 'Reopened: the customer replied' }));
+      await expectVisible(view.button('Close'));
+      await expectNotReloaded(view.page);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a collision: Bob took it first, so Close is not applied; Alice is told who did what and sees the new state',
+    async () => {
+      const conversation = await converse('Refund for a damaged mug');
+      // Alice's page gets no live updates, so it still shows the conversation as it was when she opened it.
+      const view = await signIn(alice, {
+        beforeLoad: async (page) => {
+          await page.route(
+            (url) => url.pathname === '/stream',
+            (route) => route.abort(),
+          );
+        },
+      });
+      await showView(view, 'Inbox');
+      await open(view, 'Refund for a damaged mug');
+      await expectText('the status', view.status, /^Open · Unassigned$/);
+
+      await assign(bob, conversation.id, 'me');
+      await view.button('Close').click();
+
+      const alert = await expectText(
+        'the collision alert',
+        view.alert,
+        /Bob changed this conversation before you: Bob assigned it to Bob\b/,
+      );
+      expect(alert).toMatch(/Nothing was overwritten/);
+      await expectText('the status', view.status, /^Open · Assigned to Bob$/);
+      await expectVisible(view.button('Close'));
+      const after = await details(conversation.id);
+      expect(after).toMatchObject({ status: 'open', assigneeId: bob.id });
+      expect(after.timeline!.map((entry) => entry.type)).not.toContain('closed');
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'works from the keyboard: Tab reaches the tabs, the list and the actions; Enter operates them; Escape closes menus',
+    async () => {
+      const conversation = await converse('Where is my parcel?');
+      const view = await signIn(alice);
+      await showView(view, 'Inbox');
+      const item = view.item('Where is my parcel?', 'Unassigned');
+      await expectVisible(item);
+
+      await view.tab('Inbox').focus();
+      // From the selected tab, the first conversation is the next stop (allowing for the other tabs).
+      await tabTo(view.page, item, 5);
+      await view.page.keyboard.press('Enter');
+      await expectVisible(view.heading('Where is my parcel?'));
+
+      await tabTo(view.page, view.button('Assign to me'), 25);
+      await view.page.keyboard.press('Enter');
+      await expectText('the status', view.status, /^Open · Assigned to Alice$/);
+      expect((await details(conversation.id)).assigneeId).toBe(alice.id);
+
+      await view.button('More actions').focus();
+      await view.page.keyboard.press('Enter');
+      await expectVisible(view.menu);
+      await view.page.keyboard.press('Escape');
+      await expectGone('the menu', view.menu);
+      // The "Assign to" menu closes with Escape too (a second Escape for the menu it came from, if still open).
+      await view.button('More actions').click();
+      await view.menuItem('Assign…').click();
+      await expectVisible(view.assignToMenu);
+      await view.page.keyboard.press('Escape');
+      await expectGone('the "Assign to" menu', view.assignToMenu);
+      if (await view.menu.count()) await view.page.keyboard.press('Escape');
+      await expectGone('every menu', view.menu);
+
+      // Shift+Tab goes back up to the views; Enter on a tab shows that view.
+      await tabTo(view.page, view.tab('Inbox'), 40, 'Shift+Tab');
+      await view.tab('Mine').focus();
+      expect(await isFocused(view.tab('Mine'))).toBe(true);
+      await view.page.keyboard.press('Enter');
+      await eventually(
+        'the Mine tab to be selected',
+        () => view.tab('Mine').getAttribute('aria-selected'),
+        (selected) => selected === 'true',
+      );
+      await expectVisible(view.item('Where is my parcel?', 'Assigned to Alice'));
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'screenshots of a real inbox at 1280×800 and 390×844 go to docs/screenshots',
+    async () => {
+      // The story: a few conversations in every state, replies, and an order event from the shop.
+      const shop = await inbox.addIntegration('Shop');
+      const parcel = await converse('Where is my parcel?', 'Ada', 'I ordered a week ago and nothing has arrived yet.');
+      await inbox.request('POST', `/conversations/${parcel.id}/messages`, {
+        token: alice.token,
+        body: { body: 'Sorry about that, Ada! I am checking with the carrier now.' },
+      });
+      const store = await inbox.request<{ conversationId: string }>('POST', '/store-events', {
+        token: shop.token,
+        body: {
+          id: 'order-1042-refunded',
+          type: 'order.refund_requested',
+          customer: { email: parcel.customer.email },
+          requiresAction: true,
+          summary: 'Order #1042: refund requested (€34.90)',
+        },
+      });
+      expect(store).toMatchObject({ status: 202, body: { conversationId: parcel.id } });
+      await inbox.request('POST', `/conversations/${parcel.id}/messages`, {
+        token: chat.token,
+        body: { body: 'If it does not come by Friday, could I have a refund instead?' },
+      });
+      const size = await converse(
+        'Exchange for a larger size',
+        'Grace',
+        'The jacket is too small, can I swap it for an L?',
+      );
+      await assign(bob, size.id, 'me');
+      await converse('Do you ship to Norway?', 'Linus', 'Hi! Do you deliver to Oslo, and how long does it take?');
+      await converse('Gift wrapping', 'Margaret', 'Can you wrap my order as a present and add a card?');
+      const code = await converse('Discount code not working', 'Katherine', 'WELCOME10 says it has expired.');
+      await assign(alice, code.id, 'me');
+      await converse('Box arrived damaged', 'Alan', 'The box was crushed, but the cups inside look fine.');
+      const thanks = await converse('Thank you!', 'Barbara', 'Got it today, lovely quality.');
+      await assign(alice, thanks.id, 'me');
+      await command(alice, thanks.id, 'close');
+
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      const shots: Array<{ file: string; viewport: Viewport }> = [];
+      for (const viewport of [DESKTOP, PHONE]) {
+        const view = await signIn(alice, { viewport });
+        await showView(view, 'Inbox');
+        await expectVisible(view.item('Where is my parcel?', 'Assigned to Alice'));
+        await expectVisible(view.item('Do you ship to Norway?', 'Unassigned', 'Linus'));
+        const inboxFile = join(SCREENSHOTS, `inbox-${viewport.width}.png`);
+        await view.page.screenshot({ path: inboxFile });
+        shots.push({ file: inboxFile, viewport });
+
+        await open(view, 'Where is my parcel?');
+        await expectVisible(view.timeline.filter({ hasText: 'Store event: Order #1042: refund requested (€34.90)' }));
+        await expectVisible(view.messages.filter({ hasText: 'could I have a refund instead?' }));
+        if (viewport === PHONE) {
+          // Stacked: the conversation takes the screen, with a way back to the list.
+          const back = view.page.getByRole('button', { name: 'Back to conversations', exact: true });
+          await expectVisible(back);
+          const box = await view.region.boundingBox();
+          expect(box).not.toBeNull();
+          expect(box!.x).toBeGreaterThanOrEqual(0);
+          expect(box!.x + box!.width).toBeLessThanOrEqual(PHONE.width + 1);
+        }
+        const conversationFile = join(SCREENSHOTS, `conversation-${viewport.width}.png`);
+        await view.page.screenshot({ path: conversationFile });
+        shots.push({ file: conversationFile, viewport });
+
+        if (viewport === PHONE) {
+          await view.page.getByRole('button', { name: 'Back to conversations', exact: true }).click();
+          await expectVisible(view.item('Do you ship to Norway?', 'Unassigned', 'Linus'));
+        }
+      }
+
+      expect(shots.map((shot) => shot.file.slice(SCREENSHOTS.length + 1))).toEqual([
+        'inbox-1280.png',
+        'conversation-1280.png',
+        'inbox-390.png',
+        'conversation-390.png',
+      ]);
+      for (const shot of shots) {
+        expect({ file: shot.file, ...pngSize(readFileSync(shot.file)) }).toEqual({
+          file: shot.file,
+          width: shot.viewport.width,
+          height: shot.viewport.height,
+        });
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
