@@ -73,6 +73,9 @@ export class LocalSubscriptions {
               after = event.position;
               yield event;
             }
+            // A full page means a catch-up: give the event loop a turn between pages, so that a server
+            // catching up with a long log answers requests meanwhile, and a subscriber may commit its batch.
+            if (page.length === settings.pageSize) await new Promise((resolve) => setImmediate(resolve));
           }
         } finally {
           open.delete(subscription);

@@ -31,6 +31,15 @@ export abstract class CheckpointedSubscriber {
   /** Handles one event and stores the checkpoint with, or after, its effect. */
   protected abstract handle(event: RecordedEvent): Promise<void> | void;
 
+  /** False where the subclass batches events and calls `markHandled` once a batch is stored. */
+  protected readonly marksEachEvent: boolean = true;
+
+  /** Events up to `position` are handled: waiters for them are released. */
+  protected markHandled(position: Position): void {
+    this.position = position;
+    this.waiters.notify(position);
+  }
+
   start(): void {
     this.loadPosition();
     this.loop ??= this.run();
@@ -48,6 +57,16 @@ export abstract class CheckpointedSubscriber {
     await this.subscription?.close();
     await this.loop;
     this.waiters.releaseAll();
+  }
+
+  /** After an error: what was handled but not stored is handled again from the checkpoint. */
+  protected discardUnstored(): void {}
+
+  /** For an error outside the loop (a batch stored later): read again from the stored checkpoint. */
+  protected restartFromCheckpoint(): void {
+    this.discardUnstored();
+    this.position = this.storedCheckpoint();
+    void this.subscription?.close();
   }
 
   /** Resolves true once events up to `position` are handled, false after `timeoutMs`. */
@@ -72,13 +91,13 @@ export abstract class CheckpointedSubscriber {
         this.subscription = subscription;
         for await (const event of subscription) {
           await this.handle(event);
-          this.position = event.position;
-          this.waiters.notify(event.position);
+          if (this.marksEachEvent) this.markHandled(event.position);
           if (this.stopped) break;
         }
       } catch (error) {
         if (this.stopped) break;
         this.logger.error(`${this.constructor.name} stopped on an error; it resumes from its checkpoint`, error);
+        this.discardUnstored();
         this.position = this.storedCheckpoint();
       }
       if (!this.stopped) await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs));

@@ -103,4 +103,22 @@ describe('Projector', () => {
     await projector.stop();
     expect(counts(db)).toEqual([{ stream: 'a', n: 2 }]);
   });
+
+  it('applies the events of a catch-up in batches, a transaction each, not one per event', async () => {
+    for (let i = 0; i < 2500; i++) await append(`s${i % 7}`);
+    // Inside its transaction, each event sees the checkpoint stored before its batch began.
+    const seen = new Set<bigint | undefined>();
+    const spying = new CountingProjection();
+    const apply = spying.apply.bind(spying);
+    spying.apply = (event, database) => {
+      seen.add(readCheckpoint(database, PROJECTOR_CHECKPOINT));
+      apply(event, database);
+    };
+    const projector = new Projector(store, db, [spying], silent, 10);
+    projector.start();
+    expect(await projector.waitFor(2500n, 5000)).toBe(true);
+    await projector.stop();
+    expect(counts(db).reduce((sum, row) => sum + row.n, 0)).toBe(2500);
+    expect(seen.size).toBeLessThanOrEqual(10);
+  });
 });

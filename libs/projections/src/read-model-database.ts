@@ -24,14 +24,30 @@ export function openReadModelDatabase(filename: string): Database.Database {
   return db;
 }
 
+/** Prepared once per connection: checkpoints are read and written on every batch. */
+const checkpointStatements = new WeakMap<Database.Database, ReturnType<typeof prepareCheckpoints>>();
+
+function prepareCheckpoints(db: Database.Database) {
+  return {
+    read: db.prepare<[string], { position: string }>('SELECT position FROM checkpoints WHERE name = ?'),
+    write: db.prepare<[string, string]>(
+      `INSERT INTO checkpoints (name, position) VALUES (?, ?)
+       ON CONFLICT (name) DO UPDATE SET position = excluded.position`,
+    ),
+  };
+}
+
+function checkpoints(db: Database.Database) {
+  let statements = checkpointStatements.get(db);
+  if (!statements) checkpointStatements.set(db, (statements = prepareCheckpoints(db)));
+  return statements;
+}
+
 export function readCheckpoint(db: Database.Database, name: string): bigint | undefined {
-  const row = db.prepare<[string], { position: string }>('SELECT position FROM checkpoints WHERE name = ?').get(name);
+  const row = checkpoints(db).read.get(name);
   return row ? BigInt(row.position) : undefined;
 }
 
 export function writeCheckpoint(db: Database.Database, name: string, position: bigint): void {
-  db.prepare(
-    `INSERT INTO checkpoints (name, position) VALUES (?, ?)
-     ON CONFLICT (name) DO UPDATE SET position = excluded.position`,
-  ).run(name, position.toString());
+  checkpoints(db).write.run(name, position.toString());
 }

@@ -32,6 +32,27 @@ describe('SqliteEventStore (embedded specifics)', () => {
     await store?.close();
   });
 
+  it('gives the event loop a turn between the pages of a catch-up', async () => {
+    store = new SqliteEventStore({ filename: sqliteEventStoreFile(dataDir), pageSize: 100 });
+    for (let i = 0; i < 10; i++) {
+      await store.append(
+        `s-${i}`,
+        Array.from({ length: 100 }, () => newEvent('Counted')),
+        {
+          expectedRevision: 'no_stream',
+        },
+      );
+    }
+    let deliveredBeforeATurn: number | undefined;
+    let delivered = 0;
+    setImmediate(() => (deliveredBeforeATurn = delivered));
+    const subscription = store.subscribeToAll({ fromPosition: 0n });
+    for await (const _ of subscription) if (++delivered === 1000) break;
+    await subscription.close();
+    // Without the turn, all 1,000 would be delivered before a timer or a request could run.
+    expect(deliveredBeforeATurn).toBe(100);
+  });
+
   it('keeps its log in a WAL-mode file, as the durability promise needs', async () => {
     store = await open();
     const probe = new Database(sqliteEventStoreFile(dataDir), { readonly: true });
