@@ -33,11 +33,35 @@ import { conversationDetails, summaryOf } from './domain/conversation.view';
 
 /** Enough for a burst of writers on one conversation; past it the caller hears 409 and may retry. */
 export const MAX_ATTEMPTS = 25;
+/** Conversations whose events are kept between commands: the ones being worked on (a few MB). */
+const RECENT_STREAMS = 2000;
+
+/**
+ * A bounded map of streams to their events, least recently used dropped first. Events are immutable and a
+ * stream only grows, so a remembered prefix stays true; what others appended is read after it.
+ */
+class RecentStreams {
+  private readonly streams = new Map<string, RecordedEvent[]>();
+
+  constructor(private readonly capacity: number) {}
+
+  get(streamId: string): RecordedEvent[] | undefined {
+    return this.streams.get(streamId);
+  }
+
+  remember(streamId: string, events: RecordedEvent[]): void {
+    this.streams.delete(streamId); // re-inserted last: the most recently used
+    this.streams.set(streamId, events);
+    if (this.streams.size > this.capacity) this.streams.delete(this.streams.keys().next().value!);
+  }
+}
 
 @CommandHandler(ExecuteConversationCommand)
 export class ExecuteConversationCommandHandler implements ICommandHandler<ExecuteConversationCommand> {
   /** Commands on one conversation take turns in this process; other processes are caught by the revision. */
   private readonly turns = new KeyedLock();
+  /** Recently used streams as last read or written: a command reads only what was appended since. */
+  private readonly recentStreams = new RecentStreams(RECENT_STREAMS);
 
   constructor(@Inject(EVENT_STORE) private readonly eventStore: EventStore) {}
 
@@ -53,7 +77,7 @@ export class ExecuteConversationCommandHandler implements ICommandHandler<Execut
   }: ExecuteConversationCommand): Promise<ConversationCommandResult> {
     const streamId = conversationStreamId(command.conversationId);
     for (let attempt = 1; ; attempt++) {
-      const recorded = await collect(this.eventStore.readStream(streamId));
+      const recorded = await this.load(streamId);
       const current = recorded.length === 0 ? undefined : recorded[recorded.length - 1];
 
       const replayed = this.findEarlierExecution(recorded, context);
@@ -103,6 +127,15 @@ export class ExecuteConversationCommandHandler implements ICommandHandler<Execut
         }
       }
     }
+  }
+
+  /** The stream's events: those remembered, and whatever was appended after them (by anyone). */
+  private async load(streamId: string): Promise<RecordedEvent[]> {
+    const known = this.recentStreams.get(streamId) ?? [];
+    const appended = await collect(this.eventStore.readStream(streamId, { fromRevision: BigInt(known.length) }));
+    const recorded = appended.length === 0 ? known : [...known, ...appended];
+    if (recorded.length > 0) this.recentStreams.remember(streamId, recorded);
+    return recorded;
   }
 
   /**

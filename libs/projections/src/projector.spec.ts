@@ -104,6 +104,23 @@ describe('Projector', () => {
     expect(counts(db)).toEqual([{ stream: 'a', n: 2 }]);
   });
 
+  it('applies a live event at once, in a transaction of its own', async () => {
+    const seen: (bigint | undefined)[] = [];
+    const spying = new CountingProjection();
+    const apply = spying.apply.bind(spying);
+    spying.apply = (event, database) => {
+      seen.push(readCheckpoint(database, PROJECTOR_CHECKPOINT));
+      apply(event, database);
+    };
+    const projector = new Projector(store, db, [spying], silent, 10);
+    projector.start();
+    // Two events arriving together, live: each is committed as it comes, not held for the end of the turn.
+    const [{ position: first }, { position: second }] = await Promise.all([append('a'), append('b')]);
+    expect(await projector.waitFor(second, 1000)).toBe(true);
+    await projector.stop();
+    expect(seen).toEqual([undefined, first]);
+  });
+
   it('applies the events of a catch-up in batches, a transaction each, not one per event', async () => {
     for (let i = 0; i < 2500; i++) await append(`s${i % 7}`);
     // Inside its transaction, each event sees the checkpoint stored before its batch began.
@@ -114,7 +131,8 @@ describe('Projector', () => {
       seen.add(readCheckpoint(database, PROJECTOR_CHECKPOINT));
       apply(event, database);
     };
-    const projector = new Projector(store, db, [spying], silent, 10);
+    // Recorded "long ago": anything older than 0 ms is a catch-up.
+    const projector = new Projector(store, db, [spying], silent, 10, 0);
     projector.start();
     expect(await projector.waitFor(2500n, 5000)).toBe(true);
     await projector.stop();

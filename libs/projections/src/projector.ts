@@ -3,10 +3,10 @@
  * crash never applies an event twice or skips one. The checkpoint is read inside that transaction, so two
  * processes sharing the read models never apply an event twice either.
  *
- * Events are applied in batches: those delivered in one turn of the event loop (a page, while catching up
- * with a long log; usually one, live) share a transaction. One commit per event made a server new to a
- * million-event log spend minutes catching up; one per batch takes seconds. The batch is committed, and
- * waiters released, at the end of that turn, before any request can read.
+ * While catching up, events are applied in batches: those delivered in one turn of the event loop (a page
+ * of the log) share a transaction, committed, and waiters released, at the end of that turn. One commit
+ * per event made a server new to a million-event log spend minutes catching up. Live events (recorded
+ * within the last second) are applied as they come, each with its own commit, so the lag stays short.
  */
 import type Database from 'better-sqlite3';
 import { Subject } from 'rxjs';
@@ -18,6 +18,7 @@ import { readCheckpoint, writeCheckpoint } from './read-model-database';
 export const PROJECTOR_CHECKPOINT = 'projector';
 /** A bound on one transaction: a page of the log. */
 const MAX_BATCH = 1000;
+const LIVE_WITHIN_MS = 1000;
 
 export class Projector extends CheckpointedSubscriber {
   private readonly applyBatch: (events: readonly RecordedEvent[]) => RecordedEvent[];
@@ -33,6 +34,8 @@ export class Projector extends CheckpointedSubscriber {
     projections: readonly Projection[],
     private readonly errors: SubscriberLogger,
     retryDelayMs = 1000,
+    /** Events recorded this recently are live, not a catch-up. */
+    private readonly liveWithinMs = LIVE_WITHIN_MS,
   ) {
     for (const projection of projections) projection.setUp(db);
     super(eventStore, errors, retryDelayMs);
@@ -57,7 +60,10 @@ export class Projector extends CheckpointedSubscriber {
 
   protected handle(event: RecordedEvent): void {
     this.pending.push(event);
-    if (this.pending.length >= MAX_BATCH) this.flush();
+    // A live event is applied at once: waiting for the end of the turn would put it behind every request
+    // the turn serves. Older ones are a catch-up, batched.
+    const live = Date.now() - event.recordedAt.getTime() < this.liveWithinMs;
+    if (live || this.pending.length >= MAX_BATCH) this.flush();
     else this.flushScheduled ??= setImmediate(() => this.flush());
   }
 
