@@ -1,5 +1,6 @@
 /** Starts the server in a process of its own, as an operator would, for benchmarks that measure it. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface ServerProcess {
@@ -8,10 +9,22 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export async function startServerProcess(env: NodeJS.ProcessEnv, port: number): Promise<ServerProcess> {
-  const main = join(__dirname, '..', '..', 'apps', 'inbox-api', 'src', 'main.ts');
+/** Node's flags in `npm start` (package.json), the Dockerfile and here. */
+const START_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=64').split(' ').filter(Boolean);
+
+/**
+ * The built server (`npm run build`), as `npm start` runs it: from source, the TypeScript compiler loaded
+ * in-process would add some 150 MB to the RSS measured. `nodeArgs`: e.g. `--cpu-prof`.
+ */
+export async function startServerProcess(
+  env: NodeJS.ProcessEnv,
+  port: number,
+  options: { nodeArgs?: string[] } = {},
+): Promise<ServerProcess> {
+  const main = join(__dirname, '..', '..', 'dist', 'apps', 'inbox-api', 'src', 'main.js');
+  if (!existsSync(main)) throw new Error(`No built server at ${main}: run \`npm run build\` first`);
   // The same Node flags as `npm start`.
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', '-r', '@swc-node/register', main], {
+  const child = spawn(process.execPath, [...START_FLAGS, ...(options.nodeArgs ?? []), main], {
     env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -1,0 +1,210 @@
+/**
+ * `npm run bench`: the whole server under load, and the command layer beside a peer, in one run.
+ *
+ * 1. In-process, without HTTP: the same command workload (start, assign, reassign, reply, close, reopen per
+ *    conversation, 64 conversations in flight) through this project's command layer, through Emmett's
+ *    SQLite event store (its configurations side by side), and through a bare better-sqlite3 loop.
+ * 2. Over HTTP, the built server on the embedded store in a fresh DATA_DIR, seeded, driven over loopback
+ *    with a mixed workload (30% commands, 70% queries) at offered loads that rise, then as fast as it goes;
+ *    and with commands alone as fast as it goes.
+ * 3. The server started on a log of 1,000,000 events and 100,000 conversations, caught up, then loaded: its
+ *    peak RSS.
+ * It prints the tables, writes bench/results/bench.json and the latency plot bench/results/latency.svg.
+ * Speed is measured here, never in tests; these machines are noisy, so compare figures of one run.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateHistory } from '../libs/conversations/src/testing/generate-history';
+import { SqliteEventStore, sqliteEventStoreFile } from '../libs/event-store/src';
+import { runBareSqlite } from './support/bare-sqlite';
+import type { WorkloadResult } from './support/command-workload';
+import { runEmmettPeer } from './support/emmett-peer';
+import { latencyPlotSvg, peakRssMb, runMixedLoad, seedInbox, type MixedLoadResult } from './support/mixed-load';
+import { runOurCommandLayer } from './support/our-command-layer';
+import { startServerProcess } from './support/server-process';
+
+const ADMIN_TOKEN = `bench-admin-token-${'0123456789abcdef'.repeat(2)}`;
+const CONVERSATIONS_IN_PROCESS = Number(process.env.BENCH_CONVERSATIONS ?? 2000);
+const IN_FLIGHT = 64;
+const OFFERED = (process.env.BENCH_OFFERED ?? '100,250,400,500,1000,2000').split(',').map(Number);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const BIG_LOG_CONVERSATIONS = Number(process.env.BENCH_BIG_CONVERSATIONS ?? 100_000);
+const PORT = 3971;
+
+const log = (line = ''): void => void process.stdout.write(`${line}\n`);
+const rate = (n: number): string => Math.round(n).toLocaleString('en-US');
+const ms = (n: number): string => (n < 10 ? n.toFixed(2) : n.toFixed(0));
+
+function freshDir(name: string): string {
+  return mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), `team-inbox-bench-${name}-`));
+}
+
+async function inDir<T>(name: string, run: (dir: string) => Promise<T> | T): Promise<T> {
+  const dir = freshDir(name);
+  try {
+    return await run(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function peerComparison() {
+  const options = { conversations: CONVERSATIONS_IN_PROCESS, inFlight: IN_FLIGHT };
+  const sides: { name: string; result: WorkloadResult }[] = [];
+  const run = async (name: string, measure: (dir: string) => Promise<WorkloadResult> | WorkloadResult) => {
+    const result = await inDir('peer', measure);
+    sides.push({ name, result });
+    log(
+      `  ${name.padEnd(52)} ${rate(result.commandsPerSecond).padStart(7)} commands/s  errors ${JSON.stringify(result.errors)}`,
+    );
+  };
+  log(`In-process: ${rate(CONVERSATIONS_IN_PROCESS)} conversations × 6 commands, durable commits`);
+  await run('team-inbox command layer, 64 in flight', (dir) => runOurCommandLayer(dir, options));
+  // A connection per operation is slow, and with 64 in flight fails slowly (its leaked connections hold
+  // locks): fewer conversations give its rate and its errors in seconds rather than minutes.
+  const few = { conversations: Math.min(CONVERSATIONS_IN_PROCESS, 300) };
+  await run('Emmett SQLite, default connections, 1 in flight (300 conv.)', (dir) =>
+    runEmmettPeer(dir, { ...few, inFlight: 1, connection: 'per-operation' }),
+  );
+  await run('Emmett SQLite, default connections, 64 in flight (128 conv.)', (dir) =>
+    runEmmettPeer(dir, { conversations: 128, inFlight: IN_FLIGHT, connection: 'per-operation' }),
+  );
+  await run('Emmett SQLite, one shared connection, 1 in flight', (dir) =>
+    runEmmettPeer(dir, { ...options, inFlight: 1, connection: 'shared' }),
+  );
+  await run('Emmett SQLite, one shared connection, 64 in flight', (dir) =>
+    runEmmettPeer(dir, { ...options, connection: 'shared' }),
+  );
+  await run('bare better-sqlite3, one transaction per command', (dir) =>
+    runBareSqlite(dir, { conversations: CONVERSATIONS_IN_PROCESS }),
+  );
+  const ours = sides[0].result;
+  const errorFree = sides.slice(1, 5).filter((side) => Object.keys(side.result.errors).length === 0);
+  const best = errorFree.sort((a, b) => b.result.commandsPerSecond - a.result.commandsPerSecond)[0];
+  const bare = sides[5].result;
+  if (best)
+    log(
+      `  ours / Emmett's best error-free configuration (${best.name}): ${(ours.commandsPerSecond / best.result.commandsPerSecond).toFixed(1)}×`,
+    );
+  log(`  ours / bare one-transaction-per-command: ${(ours.commandsPerSecond / bare.commandsPerSecond).toFixed(1)}×`);
+  return { sides, bestPeer: best?.name ?? null };
+}
+
+function loadRow(result: MixedLoadResult): string {
+  const { all } = result.latency;
+  return `| ${result.offeredCommandsPerSecond} | ${rate(result.commandsPerSecond)} | ${rate(result.queriesPerSecond)} | ${ms(all.p50)} / ${ms(all.p99)} / ${ms(all.p999)} | ≤ ${result.projectionLagP99AtMostMs} ms | ${JSON.stringify(result.errors)} |`;
+}
+
+async function httpLoad() {
+  return inDir('http', async (dataDir) => {
+    const server = await startServerProcess({ DATA_DIR: dataDir, INBOX_ADMIN_TOKEN: ADMIN_TOKEN }, PORT);
+    try {
+      const seed = await seedInbox(server.baseUrl, ADMIN_TOKEN, { members: 20, conversations: 2000 });
+      log('');
+      log(`Over HTTP: mixed load, 30% commands, 70% queries; ${SECONDS} s a step after a warm-up`);
+      log('| offered commands/s | commands/s | queries/s | p50 / p99 / p99.9 ms | projection lag p99 | errors |');
+      log('| --- | --- | --- | --- | --- | --- |');
+      const mixed: MixedLoadResult[] = [];
+      for (const offered of [...OFFERED, 'max' as const]) {
+        const result = await runMixedLoad(server.baseUrl, seed, {
+          durationSeconds: SECONDS,
+          commandsPerSecond: offered,
+          connections: offered === 'max' ? 32 : 64,
+        });
+        mixed.push(result);
+        log(loadRow(result));
+      }
+      const commandsOnly = await runMixedLoad(server.baseUrl, seed, {
+        durationSeconds: SECONDS,
+        commandsPerSecond: 'max',
+        connections: 32,
+        commandShare: 1,
+      });
+      log(
+        `Commands alone, as fast as they go: ${rate(commandsOnly.commandsPerSecond)} commands/s, p99 ${ms(commandsOnly.latency.all.p99)} ms`,
+      );
+      log('');
+      log('Per route at 1,000 offered commands/s: p50 / p99 / p99.9 ms');
+      const atThousand = mixed.find((result) => result.offeredCommandsPerSecond === 1000);
+      for (const [route, summary] of Object.entries(atThousand?.routes ?? {})) {
+        log(`  ${route.padEnd(52)} ${ms(summary.p50)} / ${ms(summary.p99)} / ${ms(summary.p999)}`);
+      }
+      return { mixed, commandsOnly, peakRssMb: peakRssMb(server.child.pid!) };
+    } finally {
+      await server.stop();
+    }
+  });
+}
+
+async function bigLog() {
+  return inDir('big-log', async (dataDir) => {
+    const store = new SqliteEventStore({ filename: sqliteEventStoreFile(dataDir) });
+    const history = await generateHistory(store, {
+      conversations: BIG_LOG_CONVERSATIONS,
+      members: 50,
+      eventsPerConversation: 10,
+    });
+    await store.close();
+    const started = performance.now();
+    const server = await startServerProcess({ DATA_DIR: dataDir, INBOX_ADMIN_TOKEN: ADMIN_TOKEN }, PORT + 1);
+    try {
+      for (;;) {
+        const health = (await (await fetch(`${server.baseUrl}/health`)).json()) as {
+          projectionPosition: string;
+          processManagers: Record<string, string>;
+        };
+        const positions = [health.projectionPosition, ...Object.values(health.processManagers)];
+        if (positions.every((position) => BigInt(position) >= BigInt(history.events))) break;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      const catchUpSeconds = (performance.now() - started) / 1000;
+      const seed = await seedInbox(server.baseUrl, ADMIN_TOKEN, { members: 20, conversations: 500 });
+      const load = await runMixedLoad(server.baseUrl, seed, {
+        durationSeconds: SECONDS,
+        commandsPerSecond: 250,
+        connections: 64,
+      });
+      const peak = peakRssMb(server.child.pid!);
+      log('');
+      log(
+        `A log of ${rate(history.events)} events, ${rate(BIG_LOG_CONVERSATIONS)} conversations: the server caught up in ${catchUpSeconds.toFixed(0)} s (answering meanwhile); then 250 commands/s mixed: p99 ${ms(load.latency.all.p99)} ms. Peak RSS ${peak.toFixed(0)} MB`,
+      );
+      return { events: history.events, conversations: BIG_LOG_CONVERSATIONS, catchUpSeconds, load, peakRssMb: peak };
+    } finally {
+      await server.stop();
+    }
+  });
+}
+
+async function main(): Promise<void> {
+  log(`team-inbox benchmark: Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'})`);
+  const only = process.env.BENCH_ONLY; // peer, http or big: one part, while working on it
+  const peer = !only || only === 'peer' ? await peerComparison() : null;
+  const http = !only || only === 'http' ? await httpLoad() : null;
+  const big = !only || only === 'big' ? await bigLog() : null;
+  if (only) return;
+
+  const results = join(__dirname, 'results');
+  mkdirSync(results, { recursive: true });
+  const points = http!.mixed.flatMap((result) =>
+    result.offeredCommandsPerSecond === 'max'
+      ? []
+      : [{ offeredCommandsPerSecond: result.offeredCommandsPerSecond, ...result.latency.all }],
+  );
+  writeFileSync(
+    join(results, 'latency.svg'),
+    latencyPlotSvg(points, 'team-inbox over HTTP, 30% commands: latency against offered load', { targetMs: 10 }),
+  );
+  writeFileSync(
+    join(results, 'bench.json'),
+    `${JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, cores: cpus().length, peer, http, big }, null, 2)}\n`,
+  );
+  log('');
+  log('Wrote bench/results/bench.json and bench/results/latency.svg');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,457 @@
+/**
+ * The HTTP part of `npm run bench`: seeds an inbox over HTTP, then drives a mixed workload of commands and
+ * queries at a fixed offered rate (open model) or as fast as N connections go (closed model), and reads the
+ * server's own projection-lag histogram around the measured window.
+ *
+ * Not autocannon: its `overallRate` is split across connections, each of which stays a closed loop that
+ * sends its next request only after the previous answer, in a burst at the start of every second until that
+ * second's quota is used up. So a slow answer delays the requests behind it and their waiting is never
+ * measured (coordinated omission); it also keeps one latency histogram for all requests, not one a route,
+ * and parses answers with http-parser-js in JavaScript. Here requests have scheduled send times and latency
+ * runs from the scheduled time, queueing in the client included.
+ */
+import { readFileSync } from 'node:fs';
+import { httpRequest } from './http-client';
+import { buildRequest, RawConnection, type RawRequest } from './raw-http';
+import { histogramBuckets, histogramPercentile, percentile } from './stats';
+
+export { latencyPlotSvg, type LatencyPoint } from './latency-plot';
+
+export interface SeededMember {
+  id: string;
+  token: string;
+}
+
+export interface SeededConversation {
+  id: string;
+  status: 'open' | 'closed';
+  assigneeId: string | null;
+}
+
+export interface SeededInbox {
+  adminToken: string;
+  members: SeededMember[];
+  integration: { id: string; token: string };
+  /** As seeded; runMixedLoad keeps its own copy of what it believes each one's state is. */
+  conversations: SeededConversation[];
+}
+
+export interface SeedOptions {
+  members: number;
+  conversations: number;
+  /** Requests in flight while seeding. */
+  concurrency?: number;
+}
+
+export interface MixedLoadOptions {
+  durationSeconds: number;
+  /** Offered commands a second (requests a second = commands / commandShare), or 'max' for a closed loop. */
+  commandsPerSecond: number | 'max';
+  /** Sockets to the server: the closed loop's concurrency, and the open model's ceiling of requests in flight. */
+  connections: number;
+  /** Run at the same load first, unmeasured, so that the server's code is compiled and its caches warm. */
+  warmupSeconds?: number;
+  /** Share of commands among requests. */
+  commandShare?: number;
+  /** How long to wait for answers after the last scheduled request before counting them as unanswered. */
+  drainSeconds?: number;
+  /** Seed of the workload's random choices, for runs that can be compared. */
+  randomSeed?: number;
+}
+
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p99: number;
+  p999: number;
+}
+
+export interface MixedLoadResult {
+  offeredCommandsPerSecond: number | 'max';
+  offeredRequestsPerSecond: number | 'max';
+  connections: number;
+  measuredSeconds: number;
+  /** 2xx answers that arrived within the measured window, a second. */
+  commandsPerSecond: number;
+  queriesPerSecond: number;
+  /** Non-2xx answers by status; `connection` where the socket failed, `unanswered` past the drain time. */
+  errors: Record<string, number>;
+  /** Milliseconds from the scheduled send time (open model) or the send (closed loop) to the answer; 2xx only. */
+  latency: { all: LatencySummary; commands: LatencySummary; queries: LatencySummary };
+  routes: Record<string, LatencySummary>;
+  /** Upper bound (ms) of the server's projection-lag histogram bucket holding the window's p99. */
+  projectionLagP99AtMostMs: number;
+  /** The load generator's own CPU over the measured window, in percent of one core. */
+  clientCpuPercent: number;
+}
+
+const SEED_CUSTOMER_MESSAGES = [
+  'Hello, where is my order? It was due on Monday.',
+  'I was charged twice for the same order, can you help?',
+  'Can I change the delivery address of my order?',
+];
+
+/** Adds members and an integration, starts conversations and assigns and closes some, all over HTTP. */
+export async function seedInbox(baseUrl: string, adminToken: string, options: SeedOptions): Promise<SeededInbox> {
+  const concurrency = options.concurrency ?? 32;
+  // Unique per call, since a second active member with the same email is refused.
+  const run = Date.now().toString(36);
+  const post = async <T>(path: string, token: string, body: unknown, expected: number): Promise<T> => {
+    const response = await httpRequest(`${baseUrl}${path}`, { method: 'POST', token, body });
+    if (response.status !== expected) throw new Error(`POST ${path}: ${response.status} ${response.body}`);
+    return JSON.parse(response.body) as T;
+  };
+
+  const members = new Array<SeededMember>(options.members);
+  await inPool(options.members, concurrency, async (i) => {
+    const member = await post<SeededMember>(
+      '/members',
+      adminToken,
+      { name: `Agent ${i + 1}`, email: `agent-${i + 1}-${run}@bench.example` },
+      201,
+    );
+    members[i] = { id: member.id, token: member.token };
+  });
+  const integration = await post<{ id: string; token: string }>(
+    '/integrations',
+    adminToken,
+    { name: `Bench chat ${run}` },
+    201,
+  );
+
+  const conversations = new Array<SeededConversation>(options.conversations);
+  await inPool(options.conversations, concurrency, async (i) => {
+    const { id } = await post<{ id: string }>(
+      '/conversations',
+      integration.token,
+      {
+        customer: { id: `customer-${run}-${i}`, name: `Customer ${i}`, email: `customer-${i}-${run}@shop.example` },
+        subject: `Order #${10_000 + i}`,
+        body: SEED_CUSTOMER_MESSAGES[i % SEED_CUSTOMER_MESSAGES.length],
+      },
+      201,
+    );
+    const conversation: SeededConversation = { id, status: 'open', assigneeId: null };
+    // Half are assigned and a tenth closed, so that every view and every command has something to act on.
+    if (i % 2 === 0) {
+      const member = members[(i / 2) % members.length];
+      await post(`/conversations/${id}/assign`, member.token, { assigneeId: 'me' }, 200);
+      conversation.assigneeId = member.id;
+    }
+    if (i % 10 === 1) {
+      await post(`/conversations/${id}/close`, members[i % members.length].token, undefined, 200);
+      conversation.status = 'closed';
+    }
+    conversations[i] = conversation;
+  });
+  return { adminToken, members, integration, conversations };
+}
+
+/** Runs `task(0..count-1)` with at most `concurrency` in flight. */
+async function inPool(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) await task(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+}
+
+interface Operation {
+  route: string;
+  command: boolean;
+  bytes: Buffer;
+  /** When it was due to be sent (performance.now()). */
+  scheduledAt: number;
+}
+
+/**
+ * Picks the next request. It keeps a belief of each conversation's state, updated as commands are sent, and
+ * chooses commands that change it: reopen or a customer's message on a closed one; assign to someone other
+ * than the assignee, reply, close or a customer's message on an open one. Requests in flight can make a
+ * belief stale; then a command appends nothing, which the server answers with 200 all the same.
+ */
+class MixedWorkload {
+  private readonly conversations: SeededConversation[];
+  private readonly random: () => number;
+  private messageNumber = 0;
+
+  constructor(
+    private readonly seed: SeededInbox,
+    private readonly host: string,
+    private readonly commandShare: number,
+    randomSeed: number,
+  ) {
+    this.conversations = seed.conversations.map((c) => ({ ...c }));
+    this.random = mulberry32(randomSeed);
+  }
+
+  next(scheduledAt: number): Operation {
+    return this.random() < this.commandShare ? this.command(scheduledAt) : this.query(scheduledAt);
+  }
+
+  private pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.random() * items.length)];
+  }
+
+  private operation(
+    route: string,
+    command: boolean,
+    scheduledAt: number,
+    path: string,
+    token: string,
+    body?: unknown,
+  ): Operation {
+    const method = command ? 'POST' : 'GET';
+    return { route, command, scheduledAt, bytes: buildRequest(this.host, method, path, token, body) };
+  }
+
+  private command(scheduledAt: number): Operation {
+    const conversation = this.pick(this.conversations);
+    const actor = this.pick(this.seed.members);
+    const base = `/conversations/${conversation.id}`;
+    const r = this.random();
+    const customerMessage = (): Operation => {
+      conversation.status = 'open';
+      return this.operation(
+        'POST /conversations/:id/messages (customer)',
+        true,
+        scheduledAt,
+        `${base}/messages`,
+        this.seed.integration.token,
+        { body: `Any news on this? (${++this.messageNumber})` },
+      );
+    };
+    if (conversation.status === 'closed') {
+      if (r < 0.5) return customerMessage();
+      conversation.status = 'open';
+      return this.operation('POST /conversations/:id/reopen', true, scheduledAt, `${base}/reopen`, actor.token);
+    }
+    if (r < 0.35) {
+      let assigneeId: string;
+      if (actor.id !== conversation.assigneeId && r < 0.15) {
+        assigneeId = 'me';
+        conversation.assigneeId = actor.id;
+      } else {
+        let assignee = this.pick(this.seed.members);
+        if (assignee.id === conversation.assigneeId) assignee = this.pick(this.seed.members);
+        assigneeId = conversation.assigneeId = assignee.id;
+      }
+      return this.operation('POST /conversations/:id/assign', true, scheduledAt, `${base}/assign`, actor.token, {
+        assigneeId,
+      });
+    }
+    if (r < 0.6) {
+      conversation.assigneeId ??= actor.id; // a reply to an unassigned conversation takes it
+      return this.operation(
+        'POST /conversations/:id/messages (reply)',
+        true,
+        scheduledAt,
+        `${base}/messages`,
+        actor.token,
+        { body: `Thanks for writing in, I am looking into it (${++this.messageNumber}).` },
+      );
+    }
+    if (r < 0.8) {
+      conversation.status = 'closed';
+      return this.operation('POST /conversations/:id/close', true, scheduledAt, `${base}/close`, actor.token);
+    }
+    return customerMessage();
+  }
+
+  private query(scheduledAt: number): Operation {
+    const token = this.pick(this.seed.members).token;
+    const r = this.random();
+    if (r < 0.3) return this.operation('GET /inbox', false, scheduledAt, '/inbox', token);
+    if (r < 0.6) {
+      const id = this.pick(this.conversations).id;
+      return this.operation('GET /conversations/:id', false, scheduledAt, `/conversations/${id}`, token);
+    }
+    const view = r < 0.75 ? 'unassigned' : r < 0.9 ? 'mine' : 'all';
+    const path = `/conversations?view=${view}`;
+    return this.operation(`GET ${path}`, false, scheduledAt, path, token);
+  }
+}
+
+/** A small, fast PRNG, so that a run's sequence of requests can be repeated. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Drives the mixed workload. With a number, requests are due at an even pace (commands / commandShare a
+ * second) whether or not earlier ones were answered; a request waits in the client for a free connection
+ * where all are busy, and its latency counts from when it was due. With 'max', each connection sends its
+ * next request as soon as its previous one is answered.
+ */
+export async function runMixedLoad(
+  baseUrl: string,
+  seed: SeededInbox,
+  options: MixedLoadOptions,
+): Promise<MixedLoadResult> {
+  const commandShare = options.commandShare ?? 0.3;
+  const warmupMs = (options.warmupSeconds ?? 2) * 1000;
+  const durationMs = options.durationSeconds * 1000;
+  const drainMs = (options.drainSeconds ?? 10) * 1000;
+  const open = options.commandsPerSecond !== 'max';
+  const requestRate = open ? (options.commandsPerSecond as number) / commandShare : 0;
+  const url = new URL(baseUrl);
+  const workload = new MixedWorkload(seed, url.host, commandShare, options.randomSeed ?? 1);
+
+  const latencies = new Map<string, number[]>();
+  const commandLatencies: number[] = [];
+  const queryLatencies: number[] = [];
+  const errors: Record<string, number> = {};
+  let commandsAnswered = 0;
+  let queriesAnswered = 0;
+  let inFlight = 0;
+
+  const started = performance.now();
+  const measureFrom = started + warmupMs;
+  const measureUntil = measureFrom + durationMs;
+  const queue: Operation[] = [];
+  let queueHead = 0;
+  const idle: RawConnection[] = [];
+
+  const settle = (operation: Operation, status: number): void => {
+    inFlight--;
+    const now = performance.now();
+    if (status < 200 || status >= 300) {
+      if (operation.scheduledAt >= measureFrom && operation.scheduledAt < measureUntil) {
+        const key = status === 0 ? 'connection' : String(status);
+        errors[key] = (errors[key] ?? 0) + 1;
+      }
+      return;
+    }
+    if (now >= measureFrom && now < measureUntil) {
+      if (operation.command) commandsAnswered++;
+      else queriesAnswered++;
+    }
+    if (operation.scheduledAt >= measureFrom && operation.scheduledAt < measureUntil) {
+      const latency = now - operation.scheduledAt;
+      let samples = latencies.get(operation.route);
+      if (!samples) latencies.set(operation.route, (samples = []));
+      samples.push(latency);
+      (operation.command ? commandLatencies : queryLatencies).push(latency);
+    }
+  };
+
+  const dispatch = (connection: RawConnection, operation: Operation): void => {
+    inFlight++;
+    const request: RawRequest = { bytes: operation.bytes, done: (status) => settle(operation, status) };
+    connection.send(request);
+  };
+
+  const onIdle = (connection: RawConnection): void => {
+    if (queueHead < queue.length) {
+      const operation = queue[queueHead];
+      queue[queueHead++] = undefined as unknown as Operation; // let it be collected
+      dispatch(connection, operation);
+    } else if (!open && performance.now() < measureUntil) {
+      dispatch(connection, workload.next(performance.now()));
+    } else {
+      idle.push(connection);
+    }
+  };
+
+  const connections = Array.from(
+    { length: options.connections },
+    () => new RawConnection(url.hostname, Number(url.port || 80), onIdle),
+  );
+
+  // The lag histogram is scraped when the measured window opens and once its answers are in.
+  const scrapeLag = async () =>
+    histogramBuckets(
+      (await httpRequest(`${baseUrl}/metrics`, { token: seed.adminToken })).body,
+      'team_inbox_projection_lag_seconds',
+    );
+  let cpuAtStart = process.cpuUsage();
+  const lagBefore = new Promise<Map<number, number>>((resolve, reject) =>
+    setTimeout(() => {
+      cpuAtStart = process.cpuUsage();
+      scrapeLag().then(resolve, reject);
+    }, warmupMs),
+  );
+
+  if (open) {
+    let scheduled = 0;
+    const total = Math.floor(((warmupMs + durationMs) / 1000) * requestRate);
+    await new Promise<void>((resolve) => {
+      // A 1 ms timer sends what has fallen due since the last tick: a few requests each at these rates.
+      const tick = (): void => {
+        const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * requestRate));
+        for (; scheduled < due; scheduled++) {
+          const operation = workload.next(started + (scheduled * 1000) / requestRate);
+          const connection = idle.pop();
+          if (connection) dispatch(connection, operation);
+          else queue.push(operation);
+        }
+        if (scheduled < total) setTimeout(tick, 1);
+        else resolve();
+      };
+      for (const connection of connections) idle.push(connection);
+      tick();
+    });
+  } else {
+    for (const connection of connections) onIdle(connection);
+    await new Promise((resolve) => setTimeout(resolve, warmupMs + durationMs));
+  }
+  const cpu = process.cpuUsage(cpuAtStart);
+
+  const drainUntil = performance.now() + drainMs;
+  while ((inFlight > 0 || queueHead < queue.length) && performance.now() < drainUntil) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const unanswered = inFlight + (queue.length - queueHead);
+  if (unanswered > 0) errors.unanswered = unanswered;
+  for (const connection of connections) connection.close();
+  const before = await lagBefore;
+  const after = await scrapeLag();
+
+  const seconds = durationMs / 1000;
+  const routes: Record<string, LatencySummary> = {};
+  for (const [route, samples] of [...latencies].sort(([a], [b]) => a.localeCompare(b))) {
+    routes[route] = summarizeLatency(samples);
+  }
+  return {
+    offeredCommandsPerSecond: options.commandsPerSecond,
+    offeredRequestsPerSecond: open ? requestRate : 'max',
+    connections: options.connections,
+    measuredSeconds: seconds,
+    commandsPerSecond: commandsAnswered / seconds,
+    queriesPerSecond: queriesAnswered / seconds,
+    errors,
+    latency: {
+      all: summarizeLatency([...commandLatencies, ...queryLatencies]),
+      commands: summarizeLatency(commandLatencies),
+      queries: summarizeLatency(queryLatencies),
+    },
+    routes,
+    projectionLagP99AtMostMs: histogramPercentile(before, after, 99) * 1000,
+    clientCpuPercent: ((cpu.user + cpu.system) / 1000 / durationMs) * 100,
+  };
+}
+
+/** Sorts `samples` in place. */
+function summarizeLatency(samples: number[]): LatencySummary {
+  const sorted = samples.sort((a, b) => a - b);
+  return {
+    count: sorted.length,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    p999: percentile(sorted, 99.9),
+  };
+}
+
+/** The peak resident set size of a live process, in MB (VmHWM: the high-water mark the kernel keeps). */
+export function peakRssMb(pid: number): number {
+  const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`No VmHWM in /proc/${pid}/status`);
+  return Number(match[1]) / 1024;
+}
