@@ -3,6 +3,9 @@
  * reassign, reply, close and reopen, one after another; `inFlight` conversations at a time. Each side
  * supplies `run(conversation, step)`; this measures commands per second and counts errors by message.
  */
+import { randomUUID } from 'node:crypto';
+import type { ConversationCommand } from '../../libs/conversations/src/domain/conversation.decider';
+
 export const STEPS = ['start', 'assign', 'reassign', 'reply', 'close', 'reopen'] as const;
 export type Step = (typeof STEPS)[number];
 
@@ -39,4 +42,38 @@ export async function runCommandWorkload(
   );
   const seconds = (performance.now() - started) / 1000;
   return { commands, seconds, commandsPerSecond: commands / seconds, errors };
+}
+
+const ALICE = '00000000-0000-4000-8000-00000000a11c';
+export const BOB = '00000000-0000-4000-8000-000000000b0b';
+
+/** The same command for a step on every side, so that both write the same events. */
+export function commandForStep(conversationId: string, step: Step): ConversationCommand {
+  switch (step) {
+    case 'start':
+      return {
+        type: 'StartConversation',
+        conversationId,
+        customer: { id: `customer-${conversationId}`, name: 'Ada', email: 'ada@example.com' },
+        subject: 'Where is my order?',
+        messageId: randomUUID(),
+        body: 'Hello, I ordered a week ago and nothing has arrived yet.',
+      };
+    case 'assign':
+      return { type: 'AssignConversation', conversationId, assigneeId: ALICE };
+    case 'reassign':
+      return { type: 'AssignConversation', conversationId, assigneeId: BOB };
+    case 'reply':
+      return {
+        type: 'ReplyToConversation',
+        conversationId,
+        memberId: BOB,
+        messageId: randomUUID(),
+        body: 'Sorry about that! I am checking with the carrier now.',
+      };
+    case 'close':
+      return { type: 'CloseConversation', conversationId };
+    case 'reopen':
+      return { type: 'ReopenConversation', conversationId };
+  }
 }

@@ -47,10 +47,7 @@ import {
   type ConversationState,
 } from '../../libs/conversations/src/domain/conversation.decider';
 import { conversationStreamId, type ConversationEvent } from '../../libs/conversations/src/domain/conversation.events';
-import { runCommandWorkload, type Step, type WorkloadResult } from './command-workload';
-
-const ALICE = '00000000-0000-4000-8000-00000000a11c';
-const BOB = '00000000-0000-4000-8000-000000000b0b';
+import { BOB, commandForStep, runCommandWorkload, type WorkloadResult } from './command-workload';
 
 export type EmmettConnection = 'per-operation' | 'shared';
 
@@ -88,7 +85,7 @@ export async function runEmmettPeer(
         occurredAt: new Date(),
         correlationId: randomUUID(),
       };
-      const command = commandFor(ids[conversation], step);
+      const command = commandForStep(ids[conversation], step);
       await handle(store, conversationStreamId(command.conversationId), {
         type: command.type,
         data: { command, metadata: eventMetadata(context) },
@@ -152,34 +149,4 @@ function muteConsoleLog(): () => void {
     console.log = log;
   };
   /* eslint-enable no-console */
-}
-
-function commandFor(conversationId: string, step: Step): ConversationCommand {
-  switch (step) {
-    case 'start':
-      return {
-        type: 'StartConversation',
-        conversationId,
-        customer: { id: `customer-${conversationId}`, name: 'Ada', email: 'ada@example.com' },
-        subject: 'Where is my order?',
-        messageId: randomUUID(),
-        body: 'Hello, I ordered a week ago and nothing has arrived yet.',
-      };
-    case 'assign':
-      return { type: 'AssignConversation', conversationId, assigneeId: ALICE };
-    case 'reassign':
-      return { type: 'AssignConversation', conversationId, assigneeId: BOB };
-    case 'reply':
-      return {
-        type: 'ReplyToConversation',
-        conversationId,
-        memberId: BOB,
-        messageId: randomUUID(),
-        body: 'Sorry about that! I am checking with the carrier now.',
-      };
-    case 'close':
-      return { type: 'CloseConversation', conversationId };
-    case 'reopen':
-      return { type: 'ReopenConversation', conversationId };
-  }
 }

@@ -6,13 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { CommandContext } from '../../libs/core/src';
 import { ExecuteConversationCommand } from '../../libs/conversations/src/conversation-command';
-import type { ConversationCommand } from '../../libs/conversations/src/domain/conversation.decider';
 import { ExecuteConversationCommandHandler } from '../../libs/conversations/src/execute-conversation-command.handler';
 import { SqliteEventStore } from '../../libs/event-store/src/sqlite/sqlite-event-store';
-import { runCommandWorkload, type Step, type WorkloadResult } from './command-workload';
-
-const ALICE = '00000000-0000-4000-8000-00000000a11c';
-const BOB = '00000000-0000-4000-8000-000000000b0b';
+import { BOB, commandForStep, runCommandWorkload, type WorkloadResult } from './command-workload';
 
 export async function runOurCommandLayer(
   dir: string,
@@ -28,39 +24,9 @@ export async function runOurCommandLayer(
         occurredAt: new Date(),
         correlationId: randomUUID(),
       };
-      await handler.execute(new ExecuteConversationCommand(commandFor(ids[conversation], step), context));
+      await handler.execute(new ExecuteConversationCommand(commandForStep(ids[conversation], step), context));
     });
   } finally {
     await store.close();
-  }
-}
-
-function commandFor(conversationId: string, step: Step): ConversationCommand {
-  switch (step) {
-    case 'start':
-      return {
-        type: 'StartConversation',
-        conversationId,
-        customer: { id: `customer-${conversationId}`, name: 'Ada', email: 'ada@example.com' },
-        subject: 'Where is my order?',
-        messageId: randomUUID(),
-        body: 'Hello, I ordered a week ago and nothing has arrived yet.',
-      };
-    case 'assign':
-      return { type: 'AssignConversation', conversationId, assigneeId: ALICE };
-    case 'reassign':
-      return { type: 'AssignConversation', conversationId, assigneeId: BOB };
-    case 'reply':
-      return {
-        type: 'ReplyToConversation',
-        conversationId,
-        memberId: BOB,
-        messageId: randomUUID(),
-        body: 'Sorry about that! I am checking with the carrier now.',
-      };
-    case 'close':
-      return { type: 'CloseConversation', conversationId };
-    case 'reopen':
-      return { type: 'ReopenConversation', conversationId };
   }
 }
