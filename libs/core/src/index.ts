@@ -3,3 +3,4 @@ export * from './event-metadata';
 export * from './domain-errors';
 export * from './deterministic-id';
 export * from './keyed-lock';
+export * from './trim-string';

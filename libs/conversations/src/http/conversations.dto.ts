@@ -13,11 +13,10 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { trimString } from '@team-inbox/core';
 
 /** API.md: a message body is 1 to 20,000 characters (longer is 413, as for a body over 1 MiB). */
 export const MAX_MESSAGE_CHARACTERS = 20_000;
-
-const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
 /** A customer's name, where the channel or store knows it. */
 export const OptionalCustomerName = (description?: string) =>
@@ -25,7 +24,7 @@ export const OptionalCustomerName = (description?: string) =>
     ApiPropertyOptional({ example: 'Ada Lovelace', description }),
     MaxLength(200, { message: 'customer.name must be at most 200 characters' }),
     IsString({ message: 'customer.name must be a string' }),
-    Transform(trim),
+    Transform(trimString),
     IsOptional(),
   );
 
@@ -36,7 +35,7 @@ export const OptionalCustomerEmail = () =>
     IsEmail({}, { message: 'customer.email must be an email address' }),
     MaxLength(320, { message: 'customer.email must be at most 320 characters' }),
     IsString({ message: 'customer.email must be a string' }),
-    Transform(trim),
+    Transform(trimString),
     IsOptional(),
   );
 
@@ -74,7 +73,7 @@ export class StartConversationDto extends MessageBodyDto {
   @ApiPropertyOptional({ maxLength: 500, example: 'Order #1001' })
   @MaxLength(500, { message: 'subject must be at most 500 characters' })
   @IsString({ message: 'subject must be a string' })
-  @Transform(trim)
+  @Transform(trimString)
   @IsOptional()
   subject?: string;
 }

@@ -12,8 +12,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-
-const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+import { trimString } from '@team-inbox/core';
 
 export const MAX_STORE_EVENT_SUMMARY = 2_000;
 
@@ -43,7 +42,7 @@ export class StoreEventDto {
   @ApiProperty({ example: 'order.created' })
   @Length(1, 100, { message: 'type must be 1 to 100 characters' })
   @IsString({ message: 'type must be a string' })
-  @Transform(trim)
+  @Transform(trimString)
   @IsDefined({ message: 'type is required, e.g. "order.created"' })
   type!: string;
 
@@ -62,7 +61,7 @@ export class StoreEventDto {
   @ApiProperty({ example: 'Order #1001 placed: 2 items, 59.00 EUR; confirm and ship it' })
   @Length(1, MAX_STORE_EVENT_SUMMARY, { message: `summary must be 1 to ${MAX_STORE_EVENT_SUMMARY} characters` })
   @IsString({ message: 'summary must be a string' })
-  @Transform(trim)
+  @Transform(trimString)
   @IsDefined({ message: 'summary is required: a line for the timeline' })
   summary!: string;
 

@@ -7,7 +7,7 @@
  * is quick: one command, well inside Shopify's 5 seconds; a topic it does not act on is acknowledged, so
  * that Shopify does not retry it and then drop the subscription.
  */
-import { BadRequestException, Controller, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
+import { Controller, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import { Public } from '@team-inbox/team';
 import { InboundWebhooks, headerValue, rawBodyOf } from '../verification/inbound-webhooks';
@@ -40,32 +40,15 @@ export class ShopifyWebhooksController {
     const topic = headerValue(request, 'x-shopify-topic');
     const deliveryId = headerValue(request, 'x-shopify-event-id') ?? headerValue(request, 'x-shopify-webhook-id');
     if (!topic || !deliveryId) {
-      this.webhooks.count('shopify', 'malformed');
-      throw new BadRequestException('A Shopify webhook carries X-Shopify-Topic and X-Shopify-Webhook-Id headers');
+      throw this.webhooks.malformed(
+        'shopify',
+        'A Shopify webhook carries X-Shopify-Topic and X-Shopify-Webhook-Id headers',
+      );
     }
-    if (!isShopifyOrderTopic(topic)) {
-      this.webhooks.count('shopify', 'ignored');
-      return {
-        received: true,
-        ignored: `topic ${topic} is not one team-inbox acts on (${SHOPIFY_ORDER_TOPICS.join(', ')})`,
-      };
-    }
+    if (!isShopifyOrderTopic(topic)) return this.webhooks.ignore('shopify', topic, SHOPIFY_ORDER_TOPICS);
     const storeEvent = shopifyOrderEvent(topic, parseWebhookBody(body));
-    if (!storeEvent) {
-      this.webhooks.count('shopify', 'malformed');
-      throw new BadRequestException(`A ${topic} webhook's body is an order object with an id`);
-    }
-    const outcome = await this.webhooks.record(
-      'shopify',
-      integration,
-      { ...storeEvent, storeEventId: deliveryId },
-      request,
-    );
-    return {
-      received: true,
-      conversationId: outcome.conversationId,
-      reopened: outcome.reopened,
-      duplicate: outcome.duplicate,
-    };
+    if (!storeEvent)
+      throw this.webhooks.malformed('shopify', `A ${topic} webhook's body is an order object with an id`);
+    return this.webhooks.record('shopify', integration, { ...storeEvent, storeEventId: deliveryId }, request);
   }
 }

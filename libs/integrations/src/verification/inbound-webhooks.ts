@@ -3,7 +3,7 @@
  * the shop, then record the store event through the CommandBus. Every outcome is counted (`/metrics`); a
  * refused webhook leaves nothing else behind.
  */
-import { ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { RecordStoreEventCommand, type StoreEventInput, type StoreEventOutcome } from '@team-inbox/conversations';
 import { NotFoundError } from '@team-inbox/core';
@@ -68,12 +68,13 @@ export class InboundWebhooks {
     );
   }
 
+  /** Records the store event; the webhook's answer says where it went. */
   async record(
     platform: ShopPlatform,
     settings: IntegrationWebhookSettings,
     storeEvent: Omit<StoreEventInput, 'integrationId'>,
     request: RequestLike,
-  ): Promise<StoreEventOutcome> {
+  ) {
     const context = requestContext(
       { actor: { type: 'integration', id: settings.id }, role: 'integration', name: settings.name },
       request,
@@ -82,7 +83,20 @@ export class InboundWebhooks {
       new RecordStoreEventCommand({ ...storeEvent, integrationId: settings.id }, context),
     );
     this.count(platform, outcome.duplicate ? 'duplicate' : 'recorded');
-    return outcome;
+    const { conversationId, reopened, duplicate } = outcome;
+    return { received: true, conversationId, reopened, duplicate };
+  }
+
+  /** A topic team-inbox does not act on: acknowledged, so the shop neither retries it nor gives up on us. */
+  ignore(platform: ShopPlatform, topic: string, actedOn: readonly string[]) {
+    this.count(platform, 'ignored');
+    return { received: true, ignored: `topic ${topic} is not one team-inbox acts on (${actedOn.join(', ')})` };
+  }
+
+  /** A correctly signed webhook that is not what the platform sends: counted, and refused with `message`. */
+  malformed(platform: ShopPlatform, message: string): BadRequestException {
+    this.count(platform, 'malformed');
+    return new BadRequestException(message);
   }
 
   count(platform: ShopPlatform, outcome: InboundWebhookOutcome): void {

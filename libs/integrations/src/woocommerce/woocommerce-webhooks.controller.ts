@@ -5,7 +5,7 @@
  * signature, and saves it only where the answer is exactly 200. Deliveries carry
  * `X-WC-Webhook-Signature`, checked on the raw bytes before anything parses them.
  */
-import { BadRequestException, Controller, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
+import { Controller, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import { Public } from '@team-inbox/team';
 import { InboundWebhooks, headerValue, rawBodyOf } from '../verification/inbound-webhooks';
@@ -40,29 +40,14 @@ export class WooCommerceWebhooksController {
     this.webhooks.checkShop('woocommerce', integration, hostOf(headerValue(request, 'x-wc-webhook-source')));
 
     const topic = headerValue(request, 'x-wc-webhook-topic');
-    if (!topic) {
-      this.webhooks.count('woocommerce', 'malformed');
-      throw new BadRequestException('A WooCommerce webhook carries an X-WC-Webhook-Topic header');
-    }
-    if (!isWooCommerceOrderTopic(topic)) {
-      this.webhooks.count('woocommerce', 'ignored');
-      return {
-        received: true,
-        ignored: `topic ${topic} is not one team-inbox acts on (${WOOCOMMERCE_ORDER_TOPICS.join(', ')})`,
-      };
-    }
+    if (!topic)
+      throw this.webhooks.malformed('woocommerce', 'A WooCommerce webhook carries an X-WC-Webhook-Topic header');
+    if (!isWooCommerceOrderTopic(topic)) return this.webhooks.ignore('woocommerce', topic, WOOCOMMERCE_ORDER_TOPICS);
     const storeEvent = wooCommerceOrderEvent(topic, parseWebhookBody(body), body);
     if (!storeEvent) {
-      this.webhooks.count('woocommerce', 'malformed');
-      throw new BadRequestException(`A ${topic} webhook's body is an order object with an id`);
+      throw this.webhooks.malformed('woocommerce', `A ${topic} webhook's body is an order object with an id`);
     }
-    const outcome = await this.webhooks.record('woocommerce', integration, storeEvent, request);
-    return {
-      received: true,
-      conversationId: outcome.conversationId,
-      reopened: outcome.reopened,
-      duplicate: outcome.duplicate,
-    };
+    return this.webhooks.record('woocommerce', integration, storeEvent, request);
   }
 }
 

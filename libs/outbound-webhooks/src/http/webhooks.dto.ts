@@ -16,8 +16,7 @@ import {
 } from 'class-validator';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../domain/webhook.events';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../delivery/outbox';
-
-const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+import { trimString } from '@team-inbox/core';
 
 export const MAX_URL_LENGTH = 2000;
 export const DEFAULT_DELIVERIES_PAGE = 50;
@@ -33,7 +32,7 @@ export class RegisterWebhookDto {
   )
   @MaxLength(MAX_URL_LENGTH, { message: `url must be at most ${MAX_URL_LENGTH} characters` })
   @IsString({ message: 'url must be a string' })
-  @Transform(trim)
+  @Transform(trimString)
   @IsDefined({ message: 'url is required' })
   url!: string;
 
@@ -51,7 +50,7 @@ export class RegisterWebhookDto {
   @ApiPropertyOptional({ example: 'CRM sync', maxLength: 500 })
   @MaxLength(500, { message: 'description must be at most 500 characters' })
   @IsString({ message: 'description must be a string' })
-  @Transform(trim)
+  @Transform(trimString)
   @IsOptional()
   description?: string;
 }

@@ -14,15 +14,14 @@ import {
   Min,
 } from 'class-validator';
 import { MEMBER_ROLES, type MemberRole } from '../domain/team.events';
-
-const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+import { trimString } from '@team-inbox/core';
 
 export class AddMemberDto {
   @ApiProperty({ example: 'Grace Hopper', minLength: 1, maxLength: 200 })
   // Checked bottom-up, stopping at the first failure: presence, then type, then content.
   @Length(1, 200, { message: 'name must be 1 to 200 characters' })
   @IsString({ message: 'name must be a string' })
-  @Transform(trim)
+  @Transform(trimString)
   @IsDefined({ message: 'name is required' })
   name!: string;
 
@@ -30,7 +29,7 @@ export class AddMemberDto {
   @IsEmail({}, { message: 'email must be an email address' })
   @MaxLength(320, { message: 'email must be at most 320 characters' })
   @IsString({ message: 'email must be a string' })
-  @Transform(trim)
+  @Transform(trimString)
   @IsDefined({ message: 'email is required' })
   email!: string;
 
@@ -45,7 +44,7 @@ export class RegisterIntegrationDto {
   // Checked bottom-up, stopping at the first failure: presence, then type, then content.
   @Length(1, 200, { message: 'name must be 1 to 200 characters' })
   @IsString({ message: 'name must be a string' })
-  @Transform(trim)
+  @Transform(trimString)
   @IsDefined({ message: 'name is required' })
   name!: string;
 }
