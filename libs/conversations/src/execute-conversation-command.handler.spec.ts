@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { ExecuteConversationCommand } from './conversation-command';
 import { ExecuteConversationCommandHandler } from './execute-conversation-command.handler';
 
+type Command = ConstructorParameters<typeof ExecuteConversationCommand>[0];
+
 const context = () => ({
   actor: { type: 'member' as const, id: 'alice' },
   occurredAt: new Date(),
@@ -10,19 +12,27 @@ const context = () => ({
 });
 
 describe('ExecuteConversationCommandHandler', () => {
-  it('reads a conversation it has seen from where it left off, and still sees what others appended', async () => {
-    const store = new InMemoryEventStore();
-    const reads: (bigint | undefined)[] = [];
+  let store: InMemoryEventStore;
+  let reads: (bigint | undefined)[];
+  let handler: ExecuteConversationCommandHandler;
+  /** Another process on the same log: this handler did not see what it writes. */
+  let otherProcess: ExecuteConversationCommandHandler;
+  let conversationId: string;
+  const run = (command: Command, expectedRevision?: bigint) =>
+    handler.execute(new ExecuteConversationCommand(command, context(), expectedRevision));
+  const elsewhere = (command: Command) => otherProcess.execute(new ExecuteConversationCommand(command, context()));
+
+  beforeEach(async () => {
+    store = new InMemoryEventStore();
+    reads = [];
     const readStream = store.readStream.bind(store);
     store.readStream = (streamId: string, options?: ReadStreamOptions) => {
       reads.push(options?.fromRevision);
       return readStream(streamId, options);
     };
-    const handler = new ExecuteConversationCommandHandler(store);
-    const conversationId = randomUUID();
-    const run = (command: ConstructorParameters<typeof ExecuteConversationCommand>[0]) =>
-      handler.execute(new ExecuteConversationCommand(command, context()));
-
+    handler = new ExecuteConversationCommandHandler(store);
+    otherProcess = new ExecuteConversationCommandHandler(store);
+    conversationId = randomUUID();
     await run({
       type: 'StartConversation',
       conversationId,
@@ -32,15 +42,42 @@ describe('ExecuteConversationCommandHandler', () => {
       body: 'Hi',
     });
     await run({ type: 'AssignConversation', conversationId, assigneeId: 'alice' });
-    // Another process closes it: this handler did not write that event.
-    const other = new ExecuteConversationCommandHandler(store);
-    await other.execute(new ExecuteConversationCommand({ type: 'CloseConversation', conversationId }, context()));
+  });
+  afterEach(() => store.close());
+
+  it('appends on the events it remembers, without reading the stream again', async () => {
+    await run({ type: 'CloseConversation', conversationId });
     const result = await run({ type: 'ReopenConversation', conversationId });
 
-    expect(result.appendedTypes).toEqual(['ConversationReopened']);
     expect(result.conversation).toMatchObject({ status: 'open', assigneeId: 'alice', revision: 4 });
-    // The first read is from the start; later ones only past what was read before.
-    expect(reads.filter((from) => from !== undefined && from > 0n).length).toBeGreaterThan(0);
-    await store.close();
+    // Only the start read the stream (it did not exist yet).
+    expect(reads).toEqual([0n]);
+  });
+
+  it('decides again on what another process appended when its append at the old revision is refused', async () => {
+    await elsewhere({ type: 'AssignConversation', conversationId, assigneeId: 'bob' });
+    const result = await run({ type: 'CloseConversation', conversationId });
+
+    expect(result.appendedTypes).toEqual(['ConversationClosed']);
+    expect(result.conversation).toMatchObject({ status: 'closed', assigneeId: 'bob', revision: 4 });
+  });
+
+  it('says there is nothing to do only on what it has read, not on what it remembers', async () => {
+    await run({ type: 'CloseConversation', conversationId });
+    await elsewhere({ type: 'ReopenConversation', conversationId });
+    // Remembered closed, but reopened elsewhere: closing it is not a no-op.
+    const result = await run({ type: 'CloseConversation', conversationId });
+
+    expect(result.appendedTypes).toEqual(['ConversationClosed']);
+    expect(result.conversation).toMatchObject({ status: 'closed', revision: 5 });
+  });
+
+  it('checks If-Match against what it has read, not against what it remembers', async () => {
+    await elsewhere({ type: 'CloseConversation', conversationId });
+    // The client saw revision 3 (the close, elsewhere); this handler remembers revision 2.
+    const result = await run({ type: 'ReopenConversation', conversationId }, 3n);
+
+    expect(result.appendedTypes).toEqual(['ConversationReopened']);
+    expect(result.conversation).toMatchObject({ status: 'open', revision: 4 });
   });
 });

@@ -7,7 +7,7 @@ import { BOOTSTRAP_ADMIN_TOKEN_HASH } from './bootstrap-admin';
 import type { MemberRole } from './domain/team.events';
 import type { Principal } from './principal';
 import { SecretBox } from './secrets/secret-box';
-import { tokenIdOf, tokenMatches } from './tokens';
+import { hashToken, hashesMatch, tokenIdOf } from './tokens';
 
 export interface MemberView {
   id: string;
@@ -66,19 +66,20 @@ export class TeamDirectory {
 
   /** The token's owner, or undefined for an unknown, revoked or malformed token. */
   authenticate(token: string): Principal | undefined {
-    if (tokenMatches(token, this.bootstrapAdminTokenHash)) {
+    const tokenHash = hashToken(token); // once: it runs on every request
+    if (hashesMatch(tokenHash, this.bootstrapAdminTokenHash)) {
       return { actor: BOOTSTRAP_ADMIN, role: 'admin', name: 'Bootstrap admin' };
     }
     const tokenId = tokenIdOf(token);
     if (!tokenId) return undefined;
     const member = this.statements.activeMemberByToken.get(tokenId);
     if (member) {
-      return tokenMatches(token, member.token_hash)
+      return hashesMatch(tokenHash, member.token_hash)
         ? { actor: { type: 'member', id: member.id }, role: member.role, name: member.name }
         : undefined;
     }
     const integration = this.statements.integrationByToken.get(tokenId);
-    return integration && tokenMatches(token, integration.token_hash)
+    return integration && hashesMatch(tokenHash, integration.token_hash)
       ? { actor: { type: 'integration', id: integration.id }, role: 'integration', name: integration.name }
       : undefined;
   }

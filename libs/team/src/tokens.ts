@@ -28,9 +28,12 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-/** Constant time in the token's content: both sides are hashed to the same length first. */
-export function tokenMatches(token: string, expectedHash: string): boolean {
-  const actual = Buffer.from(hashToken(token), 'hex');
+/**
+ * Constant time in the token's content: the token is hashed (`hashToken`) to the same length as the hash
+ * kept, once, then compared with each candidate.
+ */
+export function hashesMatch(actualHash: string, expectedHash: string): boolean {
+  const actual = Buffer.from(actualHash, 'hex');
   const expected = Buffer.from(expectedHash, 'hex');
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
