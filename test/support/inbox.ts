@@ -3,7 +3,13 @@
  * helpers to set up a team and to check what reached the log.
  */
 import type { ConversationDetails, ConversationSummary } from '@team-inbox/conversations';
-import { SqliteEventStore, collect, sqliteEventStoreFile, type RecordedEvent } from '@team-inbox/event-store';
+import {
+  SqliteEventStore,
+  collect,
+  sqliteEventStoreFile,
+  type RecordedEvent,
+  type SqliteEventStoreOptions,
+} from '@team-inbox/event-store';
 import { startApp, temporaryDataDir, type RunningApp } from './test-app';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef0123456789abcdef';
@@ -31,10 +37,16 @@ export class Inbox {
   ) {}
 
   /** Starts an inbox; pass `dataDir` to start on an existing one (a restart, or a second process). */
-  static async start(options: { dataDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Inbox> {
+  static async start(
+    options: {
+      dataDir?: string;
+      env?: NodeJS.ProcessEnv;
+      eventStore?: Omit<SqliteEventStoreOptions, 'filename'>;
+    } = {},
+  ): Promise<Inbox> {
     const data = options.dataDir ? undefined : temporaryDataDir();
     const dataDir = options.dataDir ?? data!.dir;
-    const store = new SqliteEventStore({ filename: sqliteEventStoreFile(dataDir) });
+    const store = new SqliteEventStore({ filename: sqliteEventStoreFile(dataDir), ...options.eventStore });
     const running = await startApp({
       eventStore: store,
       dataDir,

@@ -21,11 +21,19 @@ export class WrongExpectedRevisionError extends Error {
 
 /** The store cannot be reached or cannot write (server down, disk full). The operation may be retried. */
 export class EventStoreUnavailableError extends Error {
-  override readonly name = 'EventStoreUnavailableError';
+  override readonly name: string = 'EventStoreUnavailableError';
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
+}
+
+/**
+ * The store did not answer an append in time. Unlike a refused connection, the append may have been
+ * written: a retry with the same event ids (an Idempotency-Key) is recognised and writes nothing twice.
+ */
+export class EventStoreTimeoutError extends EventStoreUnavailableError {
+  override readonly name = 'EventStoreTimeoutError';
 }
 
 /** An append the store refuses whatever the state: no events, a bad stream name or type, an id twice in one append. */

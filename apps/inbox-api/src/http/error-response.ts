@@ -5,7 +5,11 @@
  */
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { DomainError, PreconditionFailedError } from '@team-inbox/core';
-import { EventStoreUnavailableError, WrongExpectedRevisionError } from '@team-inbox/event-store';
+import {
+  EventStoreTimeoutError,
+  EventStoreUnavailableError,
+  WrongExpectedRevisionError,
+} from '@team-inbox/event-store';
 import { STATUS_CODES } from 'node:http';
 import { BODY_LIMIT_BYTES } from './limits';
 
@@ -46,6 +50,13 @@ export function errorResponse(exception: unknown): ErrorResponse {
   // A conflict a handler did not resolve itself: the caller may read again and retry, never a 500.
   if (exception instanceof WrongExpectedRevisionError) {
     return plain(HttpStatus.CONFLICT, `${exception.message}; read it again and retry`);
+  }
+  if (exception instanceof EventStoreTimeoutError) {
+    return plain(
+      HttpStatus.SERVICE_UNAVAILABLE,
+      `The event store did not answer in time; the command may or may not have been written: retry it with the same Idempotency-Key. ${exception.message}`,
+      { 'retry-after': '1' },
+    );
   }
   if (exception instanceof EventStoreUnavailableError) {
     return plain(

@@ -13,7 +13,7 @@ import {
   excludeSystemEvents,
   type AllStreamSubscription,
 } from '@eventstore/db-client';
-import { EventStoreUnavailableError } from '../errors';
+import { EventStoreTimeoutError, EventStoreUnavailableError } from '../errors';
 import type {
   AllSubscription,
   AppendOptions,
@@ -43,24 +43,39 @@ export type EventStoreDbEventStoreOptions = (
 ) & {
   /** How long a health check waits for the server. */
   healthCheckTimeoutMs?: number;
+  /**
+   * How long an append waits for the server. The client sets no deadline of its own on the check it makes
+   * before an append, so a server that takes the connection and never answers would hold a request forever.
+   */
+  appendTimeoutMs?: number;
 };
 
 export class EventStoreDbEventStore implements EventStore {
   readonly kind = 'eventstoredb' as const;
   private readonly client: EventStoreDBClient;
   private readonly healthCheckTimeoutMs: number;
+  private readonly appendTimeoutMs: number;
 
   constructor(options: EventStoreDbEventStoreOptions) {
     this.client = 'client' in options ? options.client : EventStoreDBClient.connectionString(options.connectionString);
     this.healthCheckTimeoutMs = options.healthCheckTimeoutMs ?? 2000;
+    this.appendTimeoutMs = options.appendTimeoutMs ?? 1500; // a command's 503 comes within 2 s
   }
 
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     validateAppend(streamId, events);
     try {
-      const result = await this.client.appendToStream(streamId, events.map(toEventData), {
+      const appending = this.client.appendToStream(streamId, events.map(toEventData), {
         expectedRevision: toEsdbExpectedRevision(options.expectedRevision),
       });
+      const result = await withTimeout(
+        appending,
+        this.appendTimeoutMs,
+        () =>
+          new EventStoreTimeoutError(
+            `EventStoreDB did not answer an append to ${streamId} within ${this.appendTimeoutMs} ms`,
+          ),
+      );
       if (!result.position) throw new Error('EventStoreDB answered an append without its log position');
       return { nextRevision: result.nextExpectedRevision, position: encodePosition(result.position) };
     } catch (error) {
@@ -154,6 +169,20 @@ export class EventStoreDbEventStore implements EventStore {
 
   async close(): Promise<void> {
     await this.client.dispose();
+  }
+}
+
+/** Settles as `work` does, or rejects with `timedOut()` first; `work` goes on, its outcome ignored. */
+async function withTimeout<T>(work: Promise<T>, timeoutMs: number, timedOut: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timedOut()), timeoutMs);
+  });
+  work.catch(() => undefined); // a late failure after the deadline is not an unhandled rejection
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

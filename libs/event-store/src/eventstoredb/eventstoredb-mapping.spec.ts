@@ -154,6 +154,22 @@ describe('EventStoreDB mapping', () => {
       expect((translated as Error).cause).toBe(cause);
     });
 
+    it('turns a gRPC UNAVAILABLE the client passes on untyped (its check before an append) into EventStoreUnavailableError', () => {
+      // As @grpc/grpc-js raises it where the port refuses connections.
+      const cause = Object.assign(
+        new Error('14 UNAVAILABLE: No connection established. Last error: connect ECONNREFUSED'),
+        {
+          code: 14,
+          details: 'No connection established',
+        },
+      );
+      const translated = translateError(cause);
+      expect(translated).toBeInstanceOf(EventStoreUnavailableError);
+      expect((translated as Error).message).toMatch(/ECONNREFUSED/);
+      const other = Object.assign(new Error('3 INVALID_ARGUMENT'), { code: 3 });
+      expect(translateError(other)).toBe(other);
+    });
+
     it('turns an oversized append into InvalidAppendError', () => {
       expect(translateError({ type: 'maximum-append-size-exceeded', message: 'too big' })).toBeInstanceOf(
         InvalidAppendError,

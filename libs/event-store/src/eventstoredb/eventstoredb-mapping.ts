@@ -98,8 +98,22 @@ const UNAVAILABLE_TYPES: ReadonlySet<string> = new Set([
 ]);
 
 /** The port's error for one the client threw; what the port has no type for is passed through. */
+/**
+ * gRPC status codes the client passes on as they come, without its own error type: an append first asks
+ * the server what it supports, and that call's failure is not translated (UNAVAILABLE where the port
+ * refuses connections, DEADLINE_EXCEEDED, CANCELLED).
+ */
+const UNAVAILABLE_GRPC_CODES: ReadonlySet<number> = new Set([1, 4, 14]);
+
 export function translateError(error: unknown, streamId?: string): unknown {
-  if (typeof error !== 'object' || error === null || !('type' in error)) return error;
+  if (typeof error !== 'object' || error === null) return error;
+  if (!('type' in error)) {
+    if ('code' in error && typeof error.code === 'number' && UNAVAILABLE_GRPC_CODES.has(error.code)) {
+      const message = error instanceof Error ? error.message : `gRPC status ${error.code}`;
+      return new EventStoreUnavailableError(`EventStoreDB cannot be reached: ${message}`, { cause: error });
+    }
+    return error;
+  }
   const { type } = error;
   if (type === ErrorType.WRONG_EXPECTED_VERSION) {
     const wrong = error as unknown as {

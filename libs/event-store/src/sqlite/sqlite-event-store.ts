@@ -45,6 +45,11 @@ export interface SqliteEventStoreOptions {
    * see `wal-checkpointer.ts`.
    */
   backgroundCheckpoints?: boolean;
+  /**
+   * A ceiling on the file, in pages (SQLite's `max_page_count`, per connection): past it an append fails
+   * as on a full disk. How the tests fill the disk; an operator may cap the log's size with it too.
+   */
+  maxPageCount?: number;
 }
 
 /** A row of eventsAfterPosition: position, stream_id, revision, event_id, type, data, metadata, recorded_at. */
@@ -118,6 +123,7 @@ export class SqliteEventStore implements EventStore {
     }
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+    if (options.maxPageCount !== undefined) this.db.pragma(`max_page_count = ${Math.trunc(options.maxPageCount)}`);
     if (options.backgroundCheckpoints ?? true) {
       this.db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
       this.checkpointer = new WalCheckpointer([options.filename]);
