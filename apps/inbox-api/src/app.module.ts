@@ -24,11 +24,13 @@ export interface AppModuleOptions {
   config: AppConfig;
   /** A store made by the caller instead of the configured one (tests that inspect the log). */
   eventStore?: EventStore;
+  /** Where log lines go instead of stdout (tests that read the log). */
+  logDestination?: pino.DestinationStream;
 }
 
 @Module({})
 export class AppModule {
-  static forRoot({ config, eventStore }: AppModuleOptions): DynamicModule {
+  static forRoot({ config, eventStore, logDestination }: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -39,7 +41,7 @@ export class AppModule {
             // serialised, with redaction, on every request whatever the level.
             quietReqLogger: true,
             // Synchronous writes: the last lines before an exit (shutdown, a fatal error) are not lost.
-            stream: pino.destination({ dest: 1, sync: true }),
+            stream: logDestination ?? pino.destination({ dest: 1, sync: true }),
             // Tokens and webhook signatures travel in headers: never let them reach a log line.
             redact: {
               paths: [
@@ -64,7 +66,12 @@ export class AppModule {
           dataDir: config.dataDir,
           projections: READ_MODEL_PROJECTIONS,
         }),
-        TeamModule.forRoot({ adminToken: config.adminToken, secretsKey: config.secretsKey, dataDir: config.dataDir }),
+        TeamModule.forRoot({
+          adminToken: config.adminToken,
+          secretsKey: config.secretsKey,
+          dataDir: config.dataDir,
+          authThrottle: config.authThrottle,
+        }),
         ConversationsModule,
         IntegrationsModule,
         InboxViewsModule,

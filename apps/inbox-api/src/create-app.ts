@@ -1,3 +1,4 @@
+import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -10,17 +11,77 @@ import { registerWebUi } from './http/web-ui';
 
 export { BODY_LIMIT_BYTES };
 
+/**
+ * The web UI is same-origin scripts, styles and API calls only; no page may frame it. Plain http is left as
+ * it is (no upgrade-insecure-requests): a local server has no https to upgrade to.
+ */
+const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'self'"],
+  baseUri: ["'self'"],
+  connectSrc: ["'self'"],
+  fontSrc: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+  imgSrc: ["'self'", 'data:'],
+  objectSrc: ["'none'"],
+  scriptSrc: ["'self'"],
+  scriptSrcAttr: ["'none'"],
+  styleSrc: ["'self'"],
+};
+
+/** Swagger UI at /docs writes inline styles (a <style> in its page, style attributes as it renders). */
+const DOCS_CONTENT_SECURITY_POLICY = { ...CONTENT_SECURITY_POLICY, styleSrc: ["'self'", "'unsafe-inline'"] };
+
+/** What a browser on another origin (CORS_ORIGINS) may send and read. */
+const CORS_REQUEST_HEADERS = [
+  'Authorization',
+  'Content-Type',
+  'If-Match',
+  'Idempotency-Key',
+  'Last-Event-ID',
+  'X-Correlation-Id',
+];
+const CORS_RESPONSE_HEADERS = ['ETag', 'Idempotent-Replayed', 'Location', 'Retry-After', 'X-Projection-Position'];
+
 /** The application as `main.ts` starts it; e2e tests start the very same one on a free port. */
 export async function createApp(options: AppModuleOptions): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(options),
     // onProtoPoisoning/onConstructorPoisoning 'error': a body with __proto__ or constructor.prototype is refused.
-    new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, onProtoPoisoning: 'error', onConstructorPoisoning: 'error' }),
+    new FastifyAdapter({
+      bodyLimit: BODY_LIMIT_BYTES,
+      onProtoPoisoning: 'error',
+      onConstructorPoisoning: 'error',
+      // request.ip, by which failed authentications are throttled: the TCP peer unless proxies are configured.
+      trustProxy: options.config.trustProxy,
+    }),
     // Nest's body parsers are replaced by ours: shop webhooks need the raw bytes.
     { bufferLogs: true, bodyParser: false },
   );
-  registerBodyParsers(app.getHttpAdapter().getInstance());
-  await registerWebUi(app.getHttpAdapter().getInstance());
+  const fastify = app.getHttpAdapter().getInstance();
+  // Before any route: the docs' routes take their own policy, set as route config that helmet reads.
+  fastify.addHook('onRoute', (route) => {
+    if (route.url === '/docs' || route.url.startsWith('/docs/')) {
+      const contentSecurityPolicy = { useDefaults: false, directives: DOCS_CONTENT_SECURITY_POLICY };
+      route.config = { ...route.config, helmet: { contentSecurityPolicy } };
+    }
+  });
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+    frameguard: { action: 'deny' },
+  } satisfies FastifyHelmetOptions);
+  // No CORS_ORIGINS: no CORS headers at all, so browsers keep other origins out.
+  if (options.config.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: options.config.corsOrigins,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+      allowedHeaders: CORS_REQUEST_HEADERS,
+      exposedHeaders: CORS_RESPONSE_HEADERS,
+      maxAge: 600,
+    });
+  }
+  registerBodyParsers(fastify);
+  await registerWebUi(fastify);
   app.useLogger(app.get(Logger));
   // Registered here rather than as a provider so that it also formats the errors Fastify raises before a
   // route runs (a body too large, malformed JSON).

@@ -31,6 +31,9 @@ describe('loadAppConfig', () => {
         maxAttempts: 20,
         timeoutMs: 10_000,
       },
+      authThrottle: { maxFailures: 20, windowMs: 60_000 },
+      trustProxy: false,
+      corsOrigins: [],
     });
   });
 
@@ -51,6 +54,10 @@ describe('loadAppConfig', () => {
           OUTBOUND_WEBHOOK_MAX_RETRY_MS: '1000',
           OUTBOUND_WEBHOOK_MAX_ATTEMPTS: '4',
           OUTBOUND_WEBHOOK_TIMEOUT_MS: '2000',
+          AUTH_THROTTLE_MAX_FAILURES: '5',
+          AUTH_THROTTLE_WINDOW_SECONDS: '600',
+          TRUST_PROXY: '1',
+          CORS_ORIGINS: 'https://inbox.example.com, http://localhost:5173',
         },
         '/srv/inbox',
       ),
@@ -70,6 +77,9 @@ describe('loadAppConfig', () => {
         maxAttempts: 4,
         timeoutMs: 2000,
       },
+      authThrottle: { maxFailures: 5, windowMs: 600_000 },
+      trustProxy: 1,
+      corsOrigins: ['https://inbox.example.com', 'http://localhost:5173'],
     });
   });
 
@@ -115,4 +125,37 @@ describe('loadAppConfig', () => {
       `OUTBOUND_WEBHOOK_FIRST_RETRY_MS must be a whole number of milliseconds from 10 to 3600000 (got "${value}")`,
     ]);
   });
+
+  it.each(['0', '1000001', 'many', '1e3'])('refuses AUTH_THROTTLE_MAX_FAILURES=%s', (value) => {
+    expect(problemsOf({ AUTH_THROTTLE_MAX_FAILURES: value })).toEqual([
+      `AUTH_THROTTLE_MAX_FAILURES must be a whole number from 1 to 1000000 (got "${value}")`,
+    ]);
+  });
+
+  it.each(['0', '86401', '1m'])('refuses AUTH_THROTTLE_WINDOW_SECONDS=%s', (value) => {
+    expect(problemsOf({ AUTH_THROTTLE_WINDOW_SECONDS: value })).toEqual([
+      `AUTH_THROTTLE_WINDOW_SECONDS must be a whole number of seconds from 1 to 86400 (got "${value}")`,
+    ]);
+  });
+
+  it.each([
+    ['10.0.0.1', ['10.0.0.1']],
+    ['loopback, 10.0.0.0/8, fd00::/8', ['loopback', '10.0.0.0/8', 'fd00::/8']],
+    ['2', 2],
+  ])('reads TRUST_PROXY=%s', (value, expected) => {
+    expect(loadAppConfig({ TRUST_PROXY: value }, '/srv').trustProxy).toEqual(expected);
+  });
+
+  it.each(['true', '0', 'proxy.example.com', '10.0.0.0/33', '10.0.0.1,'])('refuses TRUST_PROXY=%s', (value) => {
+    expect(problemsOf({ TRUST_PROXY: value })[0]).toMatch(/^TRUST_PROXY must be a number of proxy hops/);
+  });
+
+  it.each(['*', 'https://inbox.example.com/', 'https://inbox.example.com/app', 'inbox.example.com', 'ftp://x.example'])(
+    'refuses CORS_ORIGINS=%s: exact origins only',
+    (value) => {
+      expect(problemsOf({ CORS_ORIGINS: value })).toEqual([
+        `CORS_ORIGINS must be a comma-separated list of exact origins such as https://inbox.example.com (scheme, host and port; no path, no "*") (got "${value}")`,
+      ]);
+    },
+  );
 });

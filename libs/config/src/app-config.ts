@@ -13,10 +13,12 @@ import {
   Matches,
   Max,
   Min,
+  ValidateBy,
   ValidateIf,
   validateSync,
   type ValidationError,
 } from 'class-validator';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 
 export type EventStoreChoice = 'sqlite' | 'eventstoredb';
@@ -47,6 +49,51 @@ export interface AppConfig {
     /** How long a receiver has to answer one attempt. */
     timeoutMs: number;
   };
+  authThrottle: {
+    /** Failed authentications from one client within the window that block it. */
+    maxFailures: number;
+    /** The window the failures are counted over, and how long a block lasts. */
+    windowMs: number;
+  };
+  /**
+   * Fastify's `trustProxy`: false (the client is the TCP peer), a number of proxy hops, or the proxies'
+   * addresses (IPs, CIDRs, or proxy-addr's `loopback`, `linklocal`, `uniquelocal`).
+   */
+  trustProxy: false | number | string[];
+  /** Origins a browser may call the API from (CORS); empty: none but the API's own. */
+  corsOrigins: string[];
+}
+
+const PROXY_ADDRESS_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function isProxyAddress(item: string): boolean {
+  if (PROXY_ADDRESS_NAMES.includes(item)) return true;
+  const [address, prefix, ...rest] = item.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/** A whole number of hops, or a comma-separated list of proxy addresses; never "true" (anyone could pose as a proxy). */
+function isTrustProxy(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  if (/^[0-9]{1,2}$/.test(value)) return Number(value) >= 1;
+  return listItems(value).every(isProxyAddress);
+}
+
+/** An origin exactly as a browser sends it: scheme, host and port, nothing else. */
+function isExactOrigin(item: string): boolean {
+  try {
+    const url = new URL(item);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === item;
+  } catch {
+    return false;
+  }
+}
+
+function listItems(value: string): string[] {
+  return value.split(',').map((item) => item.trim());
 }
 
 /** The variables as they arrive: strings, each checked with a message a person can act on. */
@@ -127,6 +174,41 @@ class EnvironmentVariables {
   OUTBOUND_WEBHOOK_TIMEOUT_MS?: number;
 
   @IsOptional()
+  @IsInt({ message: 'AUTH_THROTTLE_MAX_FAILURES must be a whole number from 1 to 1000000' })
+  @Min(1, { message: 'AUTH_THROTTLE_MAX_FAILURES must be a whole number from 1 to 1000000' })
+  @Max(1_000_000, { message: 'AUTH_THROTTLE_MAX_FAILURES must be a whole number from 1 to 1000000' })
+  AUTH_THROTTLE_MAX_FAILURES?: number;
+
+  @IsOptional()
+  @IsInt({ message: 'AUTH_THROTTLE_WINDOW_SECONDS must be a whole number of seconds from 1 to 86400' })
+  @Min(1, { message: 'AUTH_THROTTLE_WINDOW_SECONDS must be a whole number of seconds from 1 to 86400' })
+  @Max(86_400, { message: 'AUTH_THROTTLE_WINDOW_SECONDS must be a whole number of seconds from 1 to 86400' })
+  AUTH_THROTTLE_WINDOW_SECONDS?: number;
+
+  @IsOptional()
+  @ValidateBy(
+    { name: 'isTrustProxy', validator: { validate: isTrustProxy } },
+    {
+      message:
+        "TRUST_PROXY must be a number of proxy hops from 1 to 99, or a comma-separated list of the proxies' addresses (IPs, CIDRs, loopback, linklocal, uniquelocal)",
+    },
+  )
+  TRUST_PROXY?: string;
+
+  @IsOptional()
+  @ValidateBy(
+    {
+      name: 'isOriginList',
+      validator: { validate: (value: unknown) => typeof value === 'string' && listItems(value).every(isExactOrigin) },
+    },
+    {
+      message:
+        'CORS_ORIGINS must be a comma-separated list of exact origins such as https://inbox.example.com (scheme, host and port; no path, no "*")',
+    },
+  )
+  CORS_ORIGINS?: string;
+
+  @IsOptional()
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of: ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: string;
 }
@@ -153,6 +235,10 @@ const NAMES = [
   'OUTBOUND_WEBHOOK_MAX_RETRY_MS',
   'OUTBOUND_WEBHOOK_MAX_ATTEMPTS',
   'OUTBOUND_WEBHOOK_TIMEOUT_MS',
+  'AUTH_THROTTLE_MAX_FAILURES',
+  'AUTH_THROTTLE_WINDOW_SECONDS',
+  'TRUST_PROXY',
+  'CORS_ORIGINS',
 ] as const;
 
 /** The variables that are whole numbers: parsed strictly, so "80abc" or "1e3" is refused, not misread. */
@@ -162,6 +248,8 @@ const WHOLE_NUMBERS = [
   'OUTBOUND_WEBHOOK_MAX_RETRY_MS',
   'OUTBOUND_WEBHOOK_MAX_ATTEMPTS',
   'OUTBOUND_WEBHOOK_TIMEOUT_MS',
+  'AUTH_THROTTLE_MAX_FAILURES',
+  'AUTH_THROTTLE_WINDOW_SECONDS',
 ] as const;
 
 /** Named in an error, never echoed. */
@@ -199,7 +287,18 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppC
       maxAttempts: variables.OUTBOUND_WEBHOOK_MAX_ATTEMPTS ?? 20,
       timeoutMs: variables.OUTBOUND_WEBHOOK_TIMEOUT_MS ?? 10_000,
     },
+    authThrottle: {
+      maxFailures: variables.AUTH_THROTTLE_MAX_FAILURES ?? 20,
+      windowMs: (variables.AUTH_THROTTLE_WINDOW_SECONDS ?? 60) * 1000,
+    },
+    trustProxy: trustProxyOf(variables.TRUST_PROXY),
+    corsOrigins: variables.CORS_ORIGINS === undefined ? [] : listItems(variables.CORS_ORIGINS),
   };
+}
+
+function trustProxyOf(value: string | undefined): AppConfig['trustProxy'] {
+  if (value === undefined) return false;
+  return /^[0-9]+$/.test(value) ? Number(value) : listItems(value);
 }
 
 function describeProblem(error: ValidationError, env: NodeJS.ProcessEnv): string {

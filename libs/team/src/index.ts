@@ -1,4 +1,5 @@
 export * from './auth/access.decorators';
+export * from './auth/auth-throttle';
 export * from './auth/request-context';
 export * from './bootstrap-admin';
 export * from './domain/team.events';

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AuthGuard } from './auth/auth.guard';
+import { AuthThrottle, type AuthThrottleOptions } from './auth/auth-throttle';
 import { BOOTSTRAP_ADMIN_TOKEN_HASH, resolveBootstrapAdminTokenHash } from './bootstrap-admin';
 import { IntegrationsController } from './http/integrations.controller';
 import { MeController } from './http/me.controller';
@@ -17,6 +18,7 @@ export class TeamModule {
     adminToken: string | undefined;
     secretsKey: Buffer | undefined;
     dataDir: string;
+    authThrottle: AuthThrottleOptions;
   }): DynamicModule {
     return {
       module: TeamModule,
@@ -31,6 +33,7 @@ export class TeamModule {
           useFactory: () => resolveBootstrapAdminTokenHash(options.adminToken, options.dataDir),
         },
         { provide: SecretBox, useFactory: () => resolveSecretBox(options.secretsKey, options.dataDir) },
+        { provide: AuthThrottle, useFactory: () => new AuthThrottle(options.authThrottle) },
         { provide: APP_GUARD, useClass: AuthGuard },
       ],
       exports: [TeamDirectory, SecretBox],

@@ -1,9 +1,13 @@
 /**
  * Every route needs `Authorization: Bearer <token>` unless marked `@Public()`. A missing, malformed,
- * unknown or revoked token is 401; a known token whose role the route does not allow is 403.
+ * unknown or revoked token is 401; a known token whose role the route does not allow is 403. A client
+ * (by `request.ip`) that presented too many bad tokens gets 429 with `Retry-After` for a while, on every
+ * route that needs a token, even with a good one (AuthThrottle).
  */
 import {
   ForbiddenException,
+  HttpException,
+  HttpStatus,
   Inject,
   Injectable,
   UnauthorizedException,
@@ -14,9 +18,11 @@ import { Reflector } from '@nestjs/core';
 import { EVENT_STORE, type EventStore } from '@team-inbox/event-store';
 import { Projector } from '@team-inbox/projections';
 import type { Role } from '../domain/team.events';
+import type { Principal } from '../principal';
 import { TeamDirectory } from '../team-directory';
 import { tokenIdOf } from '../tokens';
 import { ALLOWED_ROLES, PUBLIC_ROUTE, type AuthenticatedRequest } from './access.decorators';
+import { AuthThrottle } from './auth-throttle';
 
 /** How long a request with a token not yet in the read models waits for them to catch up. */
 const CATCH_UP_MS = 2000;
@@ -25,6 +31,11 @@ interface HttpRequest extends AuthenticatedRequest {
   headers: Record<string, string | string[] | undefined>;
   method: string;
   url: string;
+  ip: string;
+}
+
+interface HttpReply {
+  header(name: string, value: string): unknown;
 }
 
 @Injectable()
@@ -34,6 +45,7 @@ export class AuthGuard implements CanActivate {
     private readonly directory: TeamDirectory,
     private readonly projector: Projector,
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    private readonly throttle: AuthThrottle,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -41,16 +53,28 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
 
     const request = context.switchToHttp().getRequest<HttpRequest>();
-    const token = bearerToken(request.headers.authorization);
-    let principal = this.directory.authenticate(token);
-    if (!principal && tokenIdOf(token)) {
-      // Issued a moment ago by another server on the same log: let the read models catch up, then look again.
-      const head = await this.eventStore.headPosition();
-      if (head !== undefined && (await this.projector.waitFor(head, CATCH_UP_MS))) {
-        principal = this.directory.authenticate(token);
-      }
+    this.refuseIfBlocked(context, request.ip);
+    const header = request.headers.authorization;
+    if (header === undefined || header === '') {
+      // No credentials is not a guess: not counted.
+      throw new UnauthorizedException('Missing Authorization header: send "Authorization: Bearer <token>"');
     }
-    if (!principal) throw new UnauthorizedException('The bearer token is not valid: it is unknown or has been revoked');
+    const token = typeof header === 'string' ? /^Bearer ([\x21-\x7e]{1,1024})$/.exec(header)?.[1] : undefined;
+    if (token === undefined) {
+      this.throttle.recordFailure(request.ip);
+      throw new UnauthorizedException('The Authorization header must be "Bearer <token>"');
+    }
+    let principal = this.directory.authenticate(token);
+    if (!principal) {
+      // Counted at once, before the wait below, so that concurrent guesses cannot pass the limit together.
+      this.throttle.recordFailure(request.ip);
+      principal = await this.afterCatchingUp(token);
+      if (!principal)
+        throw new UnauthorizedException('The bearer token is not valid: it is unknown or has been revoked');
+      // Found after all (issued a moment ago on another server; the failure stays counted), but not confirmed
+      // to a client blocked meanwhile.
+      this.refuseIfBlocked(context, request.ip);
+    }
     request.principal = principal;
 
     const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ALLOWED_ROLES, targets);
@@ -61,13 +85,24 @@ export class AuthGuard implements CanActivate {
     }
     return true;
   }
-}
 
-function bearerToken(header: string | string[] | undefined): string {
-  if (header === undefined || header === '') {
-    throw new UnauthorizedException('Missing Authorization header: send "Authorization: Bearer <token>"');
+  /** 429 with Retry-After while the client is blocked for failed authentications. */
+  private refuseIfBlocked(context: ExecutionContext, client: string): void {
+    const blockedMs = this.throttle.blockedFor(client);
+    if (blockedMs === 0) return;
+    const seconds = Math.ceil(blockedMs / 1000);
+    context.switchToHttp().getResponse<HttpReply>().header('retry-after', String(seconds));
+    throw new HttpException(
+      `Too many failed authentications from this client: try again in ${seconds} s`,
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
   }
-  const match = typeof header === 'string' ? /^Bearer ([\x21-\x7e]{1,1024})$/.exec(header) : null;
-  if (!match) throw new UnauthorizedException('The Authorization header must be "Bearer <token>"');
-  return match[1];
+
+  /** A token issued a moment ago by another server on the same log: found once the read models catch up. */
+  private async afterCatchingUp(token: string): Promise<Principal | undefined> {
+    if (!tokenIdOf(token)) return undefined;
+    const head = await this.eventStore.headPosition();
+    if (head === undefined || !(await this.projector.waitFor(head, CATCH_UP_MS))) return undefined;
+    return this.directory.authenticate(token);
+  }
 }
