@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { registerBodyParsers } from './http/body-parsers';
+import { answerMalformedRequests } from './http/client-errors';
 import { BODY_LIMIT_BYTES } from './http/limits';
 import { registerWebUi } from './http/web-ui';
 
@@ -80,6 +81,8 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
       maxAge: 600,
     });
   }
+  // What Node's HTTP parser refuses (before any route or parser) is answered in API.md's JSON too.
+  answerMalformedRequests(fastify.server);
   registerBodyParsers(fastify);
   await registerWebUi(fastify);
   app.useLogger(app.get(Logger));

@@ -54,8 +54,8 @@ export class AuditController {
   @AllowedRoles('admin', 'auditor')
   @ApiProduces('application/x-ndjson')
   assignments(@Query() query: AssignmentAuditDto, @Res() reply: FastifyReply): void {
-    const since = query.since === undefined ? undefined : new Date(query.since).toISOString();
-    const until = query.until === undefined ? undefined : new Date(query.until).toISOString();
+    const since = utcTime('since', query.since);
+    const until = utcTime('until', query.until);
     if (since !== undefined && until !== undefined && since > until) {
       throw new BadRequestException('since must not be after until');
     }
@@ -73,6 +73,18 @@ export class AuditController {
       yield `${JSON.stringify({ position: entry.position, conversationId, type: entry.type, ...change, at: entry.at, actor: entry.actor })}\n`;
     }
   }
+}
+
+/** The time in UTC; IsISO8601 also passes forms that name no moment Date can read (`2026-W01`, `00:00:00,5`). */
+function utcTime(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const time = new Date(value);
+  if (Number.isNaN(time.getTime())) {
+    throw new BadRequestException(
+      `${name} must be an ISO-8601 date and time, e.g. 2026-11-01T00:00:00Z (week dates and decimal commas are not read)`,
+    );
+  }
+  return time.toISOString();
 }
 
 function historyEntry(event: RecordedEvent): HistoryEntry {

@@ -4,3 +4,4 @@ export * from './domain-errors';
 export * from './deterministic-id';
 export * from './keyed-lock';
 export * from './trim-string';
+export * from './http/no-fields.pipe';

@@ -137,7 +137,7 @@ abstract class PagedQueryHandler {
   }
 
   protected parameters(limit: number, cursor: string | undefined, assigneeId: string | undefined) {
-    return { limit: limit + 1, assigneeId: assigneeId ?? null, ...(cursor ? decodeCursor(cursor) : {}) };
+    return { limit: limit + 1, assigneeId: assigneeId ?? null, ...(cursor !== undefined ? decodeCursor(cursor) : {}) };
   }
 }
 

@@ -36,6 +36,9 @@ const FASTIFY_MESSAGES: Record<string, string> = {
     'The body is not valid JSON (Content-Type says application/json)',
   "Body cannot be empty when content-type is set to 'application/json'":
     'Content-Type is application/json but the body is empty: send a JSON object',
+  // A Content-Type that is no media type at all ("json", "text/"); any well-formed one the route does not
+  // take is refused by the body parsers with its own message.
+  'Unsupported Media Type': 'Content-Type is not a media type (type/subtype): send application/json',
 };
 
 export function errorResponse(exception: unknown): ErrorResponse {

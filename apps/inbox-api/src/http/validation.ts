@@ -1,11 +1,17 @@
-import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { BadRequestException, ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
+
+/**
+ * Keys that every object already has (`constructor`, `toString`, `__proto__`, …) and `prototype`:
+ * class-transformer and Nest skip or strip them without a word, so they would pass as if never sent.
+ */
+const INHERITED_KEYS = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
 
 /**
  * class-validator at the edge: unknown fields are refused, not dropped, and the message names each field by
  * its path (`customer.id must be a string`).
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new StrictValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
@@ -14,6 +20,26 @@ export function createValidationPipe(): ValidationPipe {
     validationError: { target: false, value: false },
     exceptionFactory: (errors) => new BadRequestException(describe(errors).join('; ')),
   });
+}
+
+/** Refuses, before the transform, the keys it would drop without a word. */
+class StrictValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (this.toValidate(metadata)) refuseInheritedKeys(value);
+    return super.transform(value, metadata);
+  }
+}
+
+/** Walks the whole value (a body is at most MAX_NESTING deep, see body-parsers.ts). */
+function refuseInheritedKeys(value: unknown, path = ''): void {
+  if (value === null || typeof value !== 'object') return;
+  for (const [key, child] of Object.entries(value)) {
+    const childPath = path ? `${path}.${key}` : key;
+    if (!Array.isArray(value) && INHERITED_KEYS.has(key)) {
+      throw new BadRequestException(`${childPath} is not a field of this request`);
+    }
+    refuseInheritedKeys(child, childPath);
+  }
 }
 
 function describe(errors: ValidationError[], parent = ''): string[] {

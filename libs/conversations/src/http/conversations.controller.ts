@@ -14,7 +14,7 @@ import {
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
-import { NotFoundError, UnprocessableError, idFor, type CommandContext } from '@team-inbox/core';
+import { NoFieldsPipe, NotFoundError, UnprocessableError, idFor, type CommandContext } from '@team-inbox/core';
 import { EVENT_STORE, collect, positionToString, type EventStore } from '@team-inbox/event-store';
 import { AllowedRoles, CurrentPrincipal, TeamDirectory, requestContext, type Principal } from '@team-inbox/team';
 import type { FastifyReply } from 'fastify';
@@ -27,7 +27,6 @@ import {
   AssignConversationDto,
   MAX_MESSAGE_CHARACTERS,
   MessageBodyDto,
-  NoFieldsPipe,
   StartConversationDto,
 } from './conversations.dto';
 import { parseIfMatch } from './if-match';

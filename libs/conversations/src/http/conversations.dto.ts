@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable, applyDecorators, type PipeTransform } from '@nestjs/common';
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
@@ -32,6 +32,9 @@ export const OptionalCustomerName = (description?: string) =>
 export const OptionalCustomerEmail = () =>
   applyDecorators(
     ApiPropertyOptional({ example: 'ada@example.com' }),
+    // isEmail throws on a lone surrogate (it measures the address with encodeURI): refused before it (the
+    // rules listed here are checked in this order).
+    Matches(/^\P{Cs}*$/u, { message: 'customer.email must be an email address' }),
     IsEmail({}, { message: 'customer.email must be an email address' }),
     MaxLength(320, { message: 'customer.email must be at most 320 characters' }),
     IsString({ message: 'customer.email must be a string' }),
@@ -86,22 +89,4 @@ export class AssignConversationDto {
   @IsString({ message: 'assigneeId must be a string' })
   @IsDefined({ message: 'assigneeId is required: a member id or "me"' })
   assigneeId!: string;
-}
-
-/** Commands that take no fields (unassign, close, reopen): no body, or `{}`; any field sent is refused. */
-@Injectable()
-export class NoFieldsPipe implements PipeTransform {
-  transform(value: unknown): undefined {
-    if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'object' || Array.isArray(value)) {
-      throw new BadRequestException('This command takes no body, or an empty JSON object');
-    }
-    const fields = Object.keys(value);
-    if (fields.length > 0) {
-      throw new BadRequestException(
-        `This command takes no fields; ${fields.map((f) => `${f} is not a field of this request`).join('; ')}`,
-      );
-    }
-    return undefined;
-  }
 }

@@ -15,7 +15,7 @@ import {
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ConflictError, NotFoundError } from '@team-inbox/core';
+import { ConflictError, NoFieldsPipe, NotFoundError } from '@team-inbox/core';
 import type { Position } from '@team-inbox/event-store';
 import { AllowedRoles, CurrentPrincipal, READ_YOUR_WRITES_MS, requestContext, type Principal } from '@team-inbox/team';
 import { Outbox, type Delivery, type Webhook } from '../delivery/outbox';
@@ -86,6 +86,7 @@ export class WebhooksController {
   @HttpCode(204)
   async remove(
     @Param('id', uuid) id: string,
+    @Body(NoFieldsPipe) _: undefined,
     @CurrentPrincipal() principal: Principal,
     @Req() request: HttpRequest,
   ): Promise<void> {
@@ -117,7 +118,11 @@ export class WebhooksController {
   @Post(':id/deliveries/:deliveryId/redeliver')
   @HttpCode(202)
   @ApiResponse({ status: 202, type: DeliveryResponse })
-  redeliver(@Param('id', uuid) id: string, @Param('deliveryId', uuid) deliveryId: string): DeliveryResponse {
+  redeliver(
+    @Param('id', uuid) id: string,
+    @Param('deliveryId', uuid) deliveryId: string,
+    @Body(NoFieldsPipe) _: undefined,
+  ): DeliveryResponse {
     this.activeWebhook(id);
     this.assertSending();
     const delivery = this.outbox.delivery(id, deliveryId);

@@ -13,6 +13,7 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateBy,
 } from 'class-validator';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../domain/webhook.events';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../delivery/outbox';
@@ -25,6 +26,14 @@ export const MAX_DELIVERIES_PAGE = 200;
 export class RegisterWebhookDto {
   @ApiProperty({ example: 'https://crm.example.com/hooks/team-inbox', maxLength: MAX_URL_LENGTH })
   // Checked bottom-up, stopping at the first failure: presence, then type, then content.
+  // isURL passes some hosts no URL parser takes (a lone surrogate, a bidi control): fetch could never send to them.
+  @ValidateBy(
+    {
+      name: 'canParseUrl',
+      validator: { validate: (value) => typeof value === 'string' && URL.canParse(value) },
+    },
+    { message: 'url must be an absolute http or https URL' },
+  )
   @IsUrl(
     // No TLD needed: receivers inside the network (http://crm.internal:8080, http://10.0.0.5) are common.
     { protocols: ['http', 'https'], require_protocol: true, require_valid_protocol: true, require_tld: false },

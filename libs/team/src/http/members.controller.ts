@@ -12,6 +12,7 @@ import {
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { NoFieldsPipe } from '@team-inbox/core';
 import { ProcessManagers, Projector } from '@team-inbox/projections';
 import { AllowedRoles, CurrentPrincipal } from '../auth/access.decorators';
 import { requestContext } from '../auth/request-context';
@@ -74,6 +75,7 @@ export class MembersController {
   @AllowedRoles('admin')
   async remove(
     @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 400 })) id: string,
+    @Body(NoFieldsPipe) _: undefined,
     @CurrentPrincipal() principal: Principal,
     @Req() request: HttpRequest,
   ): Promise<void> {

@@ -27,6 +27,8 @@ export class AddMemberDto {
 
   @ApiProperty({ example: 'grace@example.com' })
   @IsEmail({}, { message: 'email must be an email address' })
+  // isEmail throws on a lone surrogate (it measures the address with encodeURI): refused before it.
+  @Matches(/^\P{Cs}*$/u, { message: 'email must be an email address' })
   @MaxLength(320, { message: 'email must be at most 320 characters' })
   @IsString({ message: 'email must be a string' })
   @Transform(trimString)
