@@ -25,4 +25,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # A larger young generation: fewer objects promoted, fewer long collections stalling the event loop.
-CMD ["node", "--max-semi-space-size=64", "dist/apps/inbox-api/src/main.js"]
+CMD ["node", "--max-semi-space-size=8", "dist/apps/inbox-api/src/main.js"]

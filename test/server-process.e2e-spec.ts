@@ -3,8 +3,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from './support/free-port';
 import { temporaryDataDir } from './support/test-app';
 
 const MAIN = join(__dirname, '..', 'apps', 'inbox-api', 'src', 'main.ts');
@@ -25,19 +25,6 @@ function startServer(env: NodeJS.ProcessEnv): {
     child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
   );
   return { child, output: () => output, exited };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 async function waitForHealth(url: string, timeoutMs: number): Promise<Response> {

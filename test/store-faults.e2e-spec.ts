@@ -3,28 +3,15 @@
  * comes back (a stand-in speaking its gRPC protocol), and hangs. Either way a command is refused with 503 and says so, nothing refused is written, nothing acknowledged
  * is lost, and the server keeps answering.
  */
-import { createServer } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { startFakeEventStoreDb } from './support/fake-eventstoredb';
+import { freePort } from './support/free-port';
 import { ADMIN_TOKEN, Inbox } from './support/inbox';
 import { startApp, type RunningApp } from './support/test-app';
 
 /** 4 KiB pages: room for the team and a few dozen long messages, then "database or disk is full". */
 const MAX_PAGES = 60;
 const LONG_BODY = 'A long message that fills the disk. '.repeat(400); // ~14 KB, a few pages an event
-
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 describe('a full disk under the embedded store', () => {
   let inbox: Inbox;
@@ -97,7 +84,7 @@ describe('an EventStoreDB that is down, comes back, and hangs', () => {
   let running: RunningApp;
 
   beforeAll(async () => {
-    port = await closedPort(); // nothing listens yet: connections are refused
+    port = await freePort(); // nothing listens yet: connections are refused
     running = await startApp({
       env: {
         INBOX_ADMIN_TOKEN: ADMIN_TOKEN,

@@ -10,7 +10,7 @@ export interface ServerProcess {
 }
 
 /** Node's flags in `npm start` (package.json), the Dockerfile and here. */
-const START_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=64').split(' ').filter(Boolean);
+const START_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=8').split(' ').filter(Boolean);
 
 /**
  * The built server (`npm run build`), as `npm start` runs it: from source, the TypeScript compiler loaded

@@ -25,9 +25,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { READ_MODEL_PROJECTIONS } from '../../apps/inbox-api/src/read-model-projections';
+import { freePort } from './free-port';
 import { dumpTables } from './read-model-tables';
 
 const ROOT = join(__dirname, '..', '..');
@@ -897,19 +897,6 @@ class OutputTail {
   text(): string {
     return this.tail;
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 function delay(ms: number): Promise<void> {

@@ -19,7 +19,7 @@ export function openReadModelDatabase(filename: string): Database.Database {
   // projector applies those events again. The log itself is written with FULL.
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
-  db.pragma('cache_size = -65536'); // 64 MiB: the views' indexes stay in memory at 100,000 conversations
+  db.pragma('cache_size = -32768'); // 32 MiB: the views' hot index pages at 100,000 conversations, in 300 MB of RSS
   db.exec(`CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position TEXT NOT NULL)`);
   return db;
 }
