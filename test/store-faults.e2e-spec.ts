@@ -107,7 +107,7 @@ describe('an EventStoreDB that is down, comes back, and hangs', () => {
     });
     return {
       status: response.status,
-      body: (await response.json()) as { message: string },
+      body: (await response.json()) as { message?: string; token?: string },
       retryAfter: response.headers.get('retry-after'),
       ms: performance.now() - started,
     };
@@ -142,10 +142,10 @@ describe('an EventStoreDB that is down, comes back, and hangs', () => {
       expect(member.status).toBe(201);
       expect([...server.streams.keys()].some((stream) => stream.startsWith('member-'))).toBe(true);
       // A conversation the command handler then remembers: its next command appends without reading first.
-      const chat = (await timed('POST', '/integrations', { name: 'Chat' })) as unknown as { body: { token: string } };
+      const chat = await timed('POST', '/integrations', { name: 'Chat' });
       const started = await fetch(`${running.baseUrl}/conversations`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${chat.body.token}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${chat.body.token!}`, 'content-type': 'application/json' },
         body: JSON.stringify({ customer: { id: 'c-1', name: 'Ada' }, body: 'Where is my order?' }),
       });
       expect(started.status).toBe(201);

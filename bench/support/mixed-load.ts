@@ -11,6 +11,7 @@
  * runs from the scheduled time, queueing in the client included.
  */
 import { readFileSync } from 'node:fs';
+import { pick, seededRandom } from '../../libs/core/src/testing/seeded-random';
 import { httpRequest } from './http-client';
 import { buildRequest, RawConnection, type RawRequest } from './raw-http';
 import { histogramBuckets, histogramPercentile, percentile } from './stats';
@@ -182,15 +183,11 @@ class MixedWorkload {
     randomSeed: number,
   ) {
     this.conversations = seed.conversations.map((c) => ({ ...c }));
-    this.random = mulberry32(randomSeed);
+    this.random = seededRandom(randomSeed);
   }
 
   next(scheduledAt: number): Operation {
     return this.random() < this.commandShare ? this.command(scheduledAt) : this.query(scheduledAt);
-  }
-
-  private pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.random() * items.length)];
   }
 
   private operation(
@@ -206,8 +203,8 @@ class MixedWorkload {
   }
 
   private command(scheduledAt: number): Operation {
-    const conversation = this.pick(this.conversations);
-    const actor = this.pick(this.seed.members);
+    const conversation = pick(this.random, this.conversations);
+    const actor = pick(this.random, this.seed.members);
     const base = `/conversations/${conversation.id}`;
     const r = this.random();
     const customerMessage = (): Operation => {
@@ -232,8 +229,8 @@ class MixedWorkload {
         assigneeId = 'me';
         conversation.assigneeId = actor.id;
       } else {
-        let assignee = this.pick(this.seed.members);
-        if (assignee.id === conversation.assigneeId) assignee = this.pick(this.seed.members);
+        let assignee = pick(this.random, this.seed.members);
+        if (assignee.id === conversation.assigneeId) assignee = pick(this.random, this.seed.members);
         assigneeId = conversation.assigneeId = assignee.id;
       }
       return this.operation('POST /conversations/:id/assign', true, scheduledAt, `${base}/assign`, actor.token, {
@@ -259,29 +256,17 @@ class MixedWorkload {
   }
 
   private query(scheduledAt: number): Operation {
-    const token = this.pick(this.seed.members).token;
+    const token = pick(this.random, this.seed.members).token;
     const r = this.random();
     if (r < 0.3) return this.operation('GET /inbox', false, scheduledAt, '/inbox', token);
     if (r < 0.6) {
-      const id = this.pick(this.conversations).id;
+      const id = pick(this.random, this.conversations).id;
       return this.operation('GET /conversations/:id', false, scheduledAt, `/conversations/${id}`, token);
     }
     const view = r < 0.75 ? 'unassigned' : r < 0.9 ? 'mine' : 'all';
     const path = `/conversations?view=${view}`;
     return this.operation(`GET ${path}`, false, scheduledAt, path, token);
   }
-}
-
-/** A small, fast PRNG, so that a run's sequence of requests can be repeated. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
