@@ -206,7 +206,7 @@ describe('history, audit, live updates and metrics', () => {
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
       expect(response.body).toMatch(
-        /team_inbox_command_duration_seconds_count\{command="Conversations\.assign",status="ok"\} [1-9]/,
+        /team_inbox_command_duration_seconds_count\{command="POST \/conversations\/:id\/assign",status="ok"\} [1-9]/,
       );
       expect(response.body).toMatch(/team_inbox_events_appended_total\{type="ConversationAssigned"\} [1-9]/);
       expect(response.body).toMatch(/team_inbox_projection_lag_seconds_count [1-9]/);

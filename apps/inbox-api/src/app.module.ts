@@ -6,14 +6,12 @@ import { ConversationsModule } from '@team-inbox/conversations';
 import { EventStoreModule, type EventStore } from '@team-inbox/event-store';
 import { ProjectionsModule } from '@team-inbox/projections';
 import { TeamModule } from '@team-inbox/team';
-import { LoggerModule } from 'nestjs-pino';
-import pino from 'pino';
 import { AuditController } from '@team-inbox/audit';
 import { InboxViewsModule } from '@team-inbox/inbox-views';
 import { IntegrationsModule } from '@team-inbox/integrations';
 import { OutboundWebhooksModule } from '@team-inbox/outbound-webhooks';
 import { HealthController } from './health/health.controller';
-import { CommandTimingInterceptor, Metrics, MetricsController } from './metrics/metrics';
+import { Metrics, MetricsController } from './metrics/metrics';
 import { createValidationPipe } from './http/validation';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { READ_MODEL_PROJECTIONS } from './read-model-projections';
@@ -24,36 +22,14 @@ export interface AppModuleOptions {
   config: AppConfig;
   /** A store made by the caller instead of the configured one (tests that inspect the log). */
   eventStore?: EventStore;
-  /** Where log lines go instead of stdout (tests that read the log). */
-  logDestination?: pino.DestinationStream;
 }
 
 @Module({})
 export class AppModule {
-  static forRoot({ config, eventStore, logDestination }: AppModuleOptions): DynamicModule {
+  static forRoot({ config, eventStore }: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.logLevel,
-            // The request goes into the completion line (when that level is on), not into a child logger
-            // serialised, with redaction, on every request whatever the level.
-            quietReqLogger: true,
-            // Synchronous writes: the last lines before an exit (shutdown, a fatal error) are not lost.
-            stream: logDestination ?? pino.destination({ dest: 1, sync: true }),
-            // Tokens and webhook signatures travel in headers: never let them reach a log line.
-            redact: {
-              paths: [
-                'req.headers.authorization',
-                'req.headers.cookie',
-                'req.headers["x-shopify-hmac-sha256"]',
-                'req.headers["x-wc-webhook-signature"]',
-              ],
-              censor: '[redacted]',
-            },
-          },
-        }),
         EventStoreModule.forRoot(
           eventStore
             ? { store: eventStore }
@@ -82,7 +58,6 @@ export class AppModule {
         { provide: APP_CONFIG, useValue: config },
         { provide: APP_PIPE, useFactory: createValidationPipe },
         Metrics,
-        { provide: APP_INTERCEPTOR, useClass: CommandTimingInterceptor },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
       ],
       exports: [APP_CONFIG],

@@ -1,14 +1,16 @@
-import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
+import type pino from 'pino';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { registerBodyParsers } from './http/body-parsers';
 import { answerMalformedRequests } from './http/client-errors';
 import { BODY_LIMIT_BYTES } from './http/limits';
+import { registerSecurityHeaders } from './http/security-headers';
 import { registerWebUi } from './http/web-ui';
+import { createRootLogger, logRequests, PinoNestLogger } from './logging/logging';
+import { Metrics } from './metrics/metrics';
 
 export { BODY_LIMIT_BYTES };
 
@@ -45,7 +47,13 @@ const CORS_REQUEST_HEADERS = [
 const CORS_RESPONSE_HEADERS = ['ETag', 'Idempotent-Replayed', 'Location', 'Retry-After', 'X-Projection-Position'];
 
 /** The application as `main.ts` starts it; e2e tests start the very same one on a free port. */
-export async function createApp(options: AppModuleOptions): Promise<NestFastifyApplication> {
+export interface CreateAppOptions extends AppModuleOptions {
+  /** Where log lines go instead of stdout (tests that read the log). */
+  logDestination?: pino.DestinationStream;
+}
+
+export async function createApp(options: CreateAppOptions): Promise<NestFastifyApplication> {
+  const logger = createRootLogger(options.config.logLevel, options.logDestination);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(options),
     // onProtoPoisoning/onConstructorPoisoning 'error': a body with __proto__ or constructor.prototype is refused.
@@ -60,17 +68,23 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
     { bufferLogs: true, bodyParser: false },
   );
   const fastify = app.getHttpAdapter().getInstance();
-  // Before any route: the docs' routes take their own policy, set as route config that helmet reads.
-  fastify.addHook('onRoute', (route) => {
-    if (route.url === '/docs' || route.url.startsWith('/docs/')) {
-      const contentSecurityPolicy = { useDefaults: false, directives: DOCS_CONTENT_SECURITY_POLICY };
-      route.config = { ...route.config, helmet: { contentSecurityPolicy } };
-    }
-  });
-  await app.register(helmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
-    frameguard: { action: 'deny' },
-  } satisfies FastifyHelmetOptions);
+  // Before any route: the docs' routes take their own policy.
+  registerSecurityHeaders(
+    fastify,
+    {
+      contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+      frameguard: { action: 'deny' },
+    },
+    [
+      {
+        pathPrefix: '/docs',
+        options: {
+          contentSecurityPolicy: { useDefaults: false, directives: DOCS_CONTENT_SECURITY_POLICY },
+          frameguard: { action: 'deny' },
+        },
+      },
+    ],
+  );
   // No CORS_ORIGINS: no CORS headers at all, so browsers keep other origins out.
   if (options.config.corsOrigins.length > 0) {
     app.enableCors({
@@ -84,8 +98,10 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
   // What Node's HTTP parser refuses (before any route or parser) is answered in API.md's JSON too.
   answerMalformedRequests(fastify.server);
   registerBodyParsers(fastify);
+  app.get(Metrics).timeCommands(fastify);
+  logRequests(fastify, logger);
   await registerWebUi(fastify);
-  app.useLogger(app.get(Logger));
+  app.useLogger(new PinoNestLogger(logger));
   // Registered here rather than as a provider so that it also formats the errors Fastify raises before a
   // route runs (a body too large, malformed JSON).
   app.useGlobalFilters(new AllExceptionsFilter());

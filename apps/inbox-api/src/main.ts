@@ -1,6 +1,6 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { ConfigurationError, loadAppConfig, type AppConfig } from '@team-inbox/config';
-import { Logger } from 'nestjs-pino';
 import { createApp } from './create-app';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -17,7 +17,7 @@ async function bootstrap(): Promise<void> {
   const app = await createApp({ config });
   await app.listen(config.port, config.host);
   const where = config.eventStore === 'sqlite' ? `${config.dataDir}` : 'EventStoreDB';
-  const logger = app.get(Logger);
+  const logger = new Logger('Server');
   logger.log(`team-inbox listening on ${await app.getUrl()} (event store: ${config.eventStore}, ${where})`);
 
   // Graceful shutdown: stop taking requests, let queued appends commit, close the store, then exit 0.
@@ -36,7 +36,7 @@ async function bootstrap(): Promise<void> {
         process.exit(0);
       },
       (error: unknown) => {
-        logger.error(error, 'Shutdown failed');
+        logger.error('Shutdown failed', error);
         process.exit(1);
       },
     );

@@ -2,10 +2,11 @@ import type { CommandContext } from '@team-inbox/core';
 import { Command } from '@nestjs/cqrs';
 import type { Position } from '@team-inbox/event-store';
 import type { ConversationCommand } from './domain/conversation.decider';
-import type { ConversationDetails } from './domain/conversation.view';
+import type { ConversationSummary } from './domain/conversation.view';
 
 export interface ConversationCommandResult {
-  conversation: ConversationDetails;
+  /** The conversation's summary after the command. */
+  conversation: ConversationSummary;
   /** The log position of the last event appended, or of the conversation's last event where none was. */
   position: Position;
   /** The events this command appended (none where it changed nothing). */

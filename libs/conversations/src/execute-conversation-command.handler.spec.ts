@@ -1,7 +1,10 @@
-import { InMemoryEventStore, type ReadStreamOptions } from '@team-inbox/event-store';
+import { InMemoryEventStore, collect, type ReadStreamOptions } from '@team-inbox/event-store';
+import { pick, seededRandom } from '@team-inbox/core/testing/seeded-random';
 import { randomUUID } from 'node:crypto';
 import { ExecuteConversationCommand } from './conversation-command';
 import { ExecuteConversationCommandHandler } from './execute-conversation-command.handler';
+import { conversationStreamId } from './domain/conversation.events';
+import { conversationDetails, summaryOf } from './domain/conversation.view';
 
 type Command = ConstructorParameters<typeof ExecuteConversationCommand>[0];
 
@@ -79,5 +82,29 @@ describe('ExecuteConversationCommandHandler', () => {
 
     expect(result.appendedTypes).toEqual(['ConversationReopened']);
     expect(result.conversation).toMatchObject({ status: 'open', revision: 4 });
+  });
+
+  it('answers with the summary a fold of the whole stream gives, command after command, whoever appended', async () => {
+    const random = seededRandom(7);
+    const commands: ((id: string) => Command)[] = [
+      (id) => ({ type: 'AssignConversation', conversationId: id, assigneeId: pick(random, ['alice', 'bob']) }),
+      (id) => ({ type: 'UnassignConversation', conversationId: id }),
+      (id) => ({ type: 'CloseConversation', conversationId: id }),
+      (id) => ({ type: 'ReopenConversation', conversationId: id }),
+      (id) => ({ type: 'PostCustomerMessage', conversationId: id, messageId: randomUUID(), body: `m ${random()}` }),
+      (id) => ({
+        type: 'ReplyToConversation',
+        conversationId: id,
+        memberId: 'alice',
+        messageId: randomUUID(),
+        body: 'r',
+      }),
+    ];
+    for (let step = 0; step < 200; step++) {
+      const command = pick(random, commands)(conversationId);
+      const result = random() < 0.3 ? await elsewhere(command) : await run(command);
+      const everything = await collect(store.readStream(conversationStreamId(conversationId)));
+      expect(result.conversation).toEqual(summaryOf(conversationDetails(everything)!));
+    }
   });
 });

@@ -29,29 +29,62 @@ import { randomUUID } from 'node:crypto';
 import { ExecuteConversationCommand, type ConversationCommandResult } from './conversation-command';
 import { decide, evolve, initialState, type ConversationState } from './domain/conversation.decider';
 import { conversationStreamId, isConversationEvent, type ConversationEvent } from './domain/conversation.events';
-import { conversationDetails, summaryOf } from './domain/conversation.view';
+import { conversationDetails, evolveSummary, summaryOf, type ConversationSummary } from './domain/conversation.view';
 
 /** Enough for a burst of writers on one conversation; past it the caller hears 409 and may retry. */
 export const MAX_ATTEMPTS = 25;
 /** Conversations whose events are kept between commands: the ones being worked on (a few MB). */
 const RECENT_STREAMS = 2000;
 
+/** A stream's events folded: the decider's state and the summary, as of its first `length` events. */
+interface Folded {
+  length: number;
+  state: ConversationState;
+  summary: ConversationSummary | undefined;
+}
+
+const NOTHING_FOLDED: Folded = { length: 0, state: initialState, summary: undefined };
+
+/** Carries a fold forward over the events after it (`events` extends what `from` folded). */
+function foldOn(from: Folded, events: readonly RecordedEvent[]): Folded {
+  let { state, summary } = from;
+  for (let index = from.length; index < events.length; index++) {
+    const event = events[index];
+    if (isConversationEvent(event)) state = evolve(state, event);
+    summary = evolveSummary(summary, event);
+  }
+  return { length: events.length, state, summary };
+}
+
+interface RememberedStream {
+  events: RecordedEvent[];
+  folded: Folded;
+}
+
 /**
- * A bounded map of streams to their events, least recently used dropped first. Events are immutable and a
- * stream only grows, so a remembered prefix stays true; what others appended is read after it.
+ * A bounded map of streams to their events and their fold, least recently used dropped first. Events are
+ * immutable and a stream only grows, so a remembered prefix stays true, and so does its fold: a command
+ * folds only what was appended since (folding the whole stream twice a command grew with the stream).
  */
 class RecentStreams {
-  private readonly streams = new Map<string, RecordedEvent[]>();
+  private readonly streams = new Map<string, RememberedStream>();
 
   constructor(private readonly capacity: number) {}
 
-  get(streamId: string): RecordedEvent[] | undefined {
+  get(streamId: string): RememberedStream | undefined {
     return this.streams.get(streamId);
   }
 
+  /** The fold of `events`, a prefix or an extension of what is remembered for the stream. */
+  foldOf(streamId: string, events: RecordedEvent[]): Folded {
+    const known = this.streams.get(streamId)?.folded;
+    return foldOn(known !== undefined && known.length <= events.length ? known : NOTHING_FOLDED, events);
+  }
+
   remember(streamId: string, events: RecordedEvent[]): void {
+    const folded = this.foldOf(streamId, events);
     this.streams.delete(streamId); // re-inserted last: the most recently used
-    this.streams.set(streamId, events);
+    this.streams.set(streamId, { events, folded });
     if (this.streams.size > this.capacity) this.streams.delete(this.streams.keys().next().value!);
   }
 }
@@ -85,12 +118,12 @@ export class ExecuteConversationCommandHandler implements ICommandHandler<Execut
     // given only on what was just read. Reading first cost a query a command, a twelfth of the server's time.
     let trustRemembered = true;
     for (let attempt = 1; ;) {
-      const remembered = trustRemembered ? this.recentStreams.get(streamId) : undefined;
+      const remembered = trustRemembered ? this.recentStreams.get(streamId)?.events : undefined;
       trustRemembered = false;
       const recorded = remembered ?? (await this.load(streamId));
       let decision: Decision;
       try {
-        decision = this.decideOn(recorded, command, context, expectedRevision);
+        decision = this.decideOn(streamId, recorded, command, context, expectedRevision);
       } catch (error) {
         if (remembered) continue;
         throw error;
@@ -123,7 +156,7 @@ export class ExecuteConversationCommandHandler implements ICommandHandler<Execut
         }));
         const now = [...recorded, ...asRecorded];
         this.recentStreams.remember(streamId, now);
-        return this.result(now, decision.decided, appended.position);
+        return this.result(this.recentStreams.foldOf(streamId, now), decision.decided, appended.position);
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
         if (expectedRevision !== undefined) {
@@ -143,6 +176,7 @@ export class ExecuteConversationCommandHandler implements ICommandHandler<Execut
    * which later events cannot undo; any other answer may be stale where the events were remembered.
    */
   private decideOn(
+    streamId: string,
     recorded: RecordedEvent[],
     command: ExecuteConversationCommand['command'],
     context: CommandContext,
@@ -155,18 +189,15 @@ export class ExecuteConversationCommandHandler implements ICommandHandler<Execut
     if (expectedRevision !== undefined && current?.revision !== expectedRevision) {
       throw this.preconditionFailed(recorded, expectedRevision);
     }
-    const state = recorded.reduce<ConversationState>(
-      (folded, event) => (isConversationEvent(event) ? evolve(folded, event) : folded),
-      initialState,
-    );
-    const decided = decide(command, state);
-    if (decided.length === 0) return { answer: this.result(recorded, [], current!.position), final: false };
+    const folded = this.recentStreams.foldOf(streamId, recorded);
+    const decided = decide(command, folded.state);
+    if (decided.length === 0) return { answer: this.result(folded, [], current!.position), final: false };
     return { decided };
   }
 
   /** The stream's events: those remembered, and whatever was appended after them (by anyone). */
   private async load(streamId: string): Promise<RecordedEvent[]> {
-    const known = this.recentStreams.get(streamId) ?? [];
+    const known = this.recentStreams.get(streamId)?.events ?? [];
     const appended = await collect(this.eventStore.readStream(streamId, { fromRevision: BigInt(known.length) }));
     const recorded = appended.length === 0 ? known : [...known, ...appended];
     if (recorded.length > 0) this.recentStreams.remember(streamId, recorded);
@@ -195,15 +226,11 @@ export class ExecuteConversationCommandHandler implements ICommandHandler<Execut
     });
     if (last < 0) return undefined;
     const upTo = recorded.slice(0, last + 1);
-    return this.result(upTo, [], upTo[upTo.length - 1].position);
+    return this.result(foldOn(NOTHING_FOLDED, upTo), [], upTo[upTo.length - 1].position);
   }
 
-  private result(
-    recorded: RecordedEvent[],
-    appended: ConversationEvent[],
-    position: bigint,
-  ): ConversationCommandResult {
-    const conversation = conversationDetails(recorded);
+  private result(folded: Folded, appended: ConversationEvent[], position: bigint): ConversationCommandResult {
+    const conversation = folded.summary;
     if (!conversation) throw new Error('A conversation stream without ConversationStarted');
     return { conversation, position, appendedTypes: appended.map((event) => event.type) };
   }

@@ -77,6 +77,9 @@ export function conversationStreamId(conversationId: string): string {
   return `${CONVERSATION_STREAM_PREFIX}${conversationId}`;
 }
 
+const CONVERSATION_EVENT_TYPE_SET: ReadonlySet<string> = new Set(CONVERSATION_EVENT_TYPES);
+
+/** Asked of every event the projector and the command handler fold: a set lookup, not a scan. */
 export function isConversationEvent(event: { type: string }): event is ConversationEvent {
-  return (CONVERSATION_EVENT_TYPES as readonly string[]).includes(event.type);
+  return CONVERSATION_EVENT_TYPE_SET.has(event.type);
 }

@@ -46,41 +46,76 @@ export function previewOf(body: string): string {
   return flattened.length <= MESSAGE_PREVIEW_LENGTH ? flattened : `${flattened.slice(0, MESSAGE_PREVIEW_LENGTH - 1)}…`;
 }
 
+/**
+ * The summary after one more event of its stream: a new object, the one given left as it was, so that a
+ * command can carry a remembered summary forward by the events it appends (not fold the stream again).
+ */
+export function evolveSummary(
+  summary: ConversationSummary | undefined,
+  recorded: RecordedEvent,
+): ConversationSummary | undefined {
+  if (!isConversationEvent(recorded)) return summary;
+  const event = recorded as unknown as ConversationEvent;
+  const lastActivityAt = readEventMetadata(recorded.metadata, recorded.recordedAt).occurredAt;
+  const revision = Number(recorded.revision);
+  if (event.type === 'ConversationStarted') {
+    const { conversationId: id, subject, customer } = event.data;
+    const status = 'open';
+    return {
+      id,
+      subject,
+      customer,
+      status,
+      assigneeId: null,
+      lastActivityAt,
+      lastMessagePreview: null,
+      messageCount: 0,
+      revision,
+    };
+  }
+  if (!summary) return undefined;
+  const next = { ...summary, revision, lastActivityAt };
+  switch (event.type) {
+    case 'MessageSent':
+      next.messageCount++;
+      next.lastMessagePreview = previewOf(event.data.body);
+      break;
+    case 'ConversationAssigned':
+      next.assigneeId = event.data.assigneeId;
+      break;
+    case 'ConversationUnassigned':
+      next.assigneeId = null;
+      break;
+    case 'ConversationClosed':
+      next.status = 'closed';
+      break;
+    case 'ConversationReopened':
+      next.status = 'open';
+      break;
+  }
+  return next;
+}
+
 /** Folds a conversation stream; undefined where it holds no ConversationStarted. */
 export function conversationDetails(events: readonly RecordedEvent[]): ConversationDetails | undefined {
-  let details: ConversationDetails | undefined;
+  let summary: ConversationSummary | undefined;
+  let messages: ConversationMessage[] = [];
+  let timeline: TimelineEntry[] = [];
   for (const recorded of events) {
-    if (!isConversationEvent(recorded)) continue;
+    summary = evolveSummary(summary, recorded);
+    if (!summary || !isConversationEvent(recorded)) continue;
     const event = recorded as unknown as ConversationEvent;
     const { actor, occurredAt: at } = readEventMetadata(recorded.metadata, recorded.recordedAt);
-    if (event.type === 'ConversationStarted') {
-      details = {
-        id: event.data.conversationId,
-        subject: event.data.subject,
-        customer: event.data.customer,
-        status: 'open',
-        assigneeId: null,
-        lastActivityAt: at,
-        lastMessagePreview: null,
-        messageCount: 0,
-        revision: Number(recorded.revision),
-        messages: [],
-        timeline: [],
-      };
-      continue;
-    }
-    if (!details) continue;
-    details.revision = Number(recorded.revision);
-    details.lastActivityAt = at;
     switch (event.type) {
+      case 'ConversationStarted':
+        messages = [];
+        timeline = [];
+        break;
       case 'MessageSent':
-        details.messages.push({ id: event.data.messageId, author: event.data.author, body: event.data.body, at });
-        details.messageCount++;
-        details.lastMessagePreview = previewOf(event.data.body);
+        messages.push({ id: event.data.messageId, author: event.data.author, body: event.data.body, at });
         break;
       case 'ConversationAssigned':
-        details.assigneeId = event.data.assigneeId;
-        details.timeline.push({
+        timeline.push({
           type: 'assigned',
           at,
           actor,
@@ -90,8 +125,7 @@ export function conversationDetails(events: readonly RecordedEvent[]): Conversat
         });
         break;
       case 'ConversationUnassigned':
-        details.assigneeId = null;
-        details.timeline.push({
+        timeline.push({
           type: 'unassigned',
           at,
           actor,
@@ -100,12 +134,10 @@ export function conversationDetails(events: readonly RecordedEvent[]): Conversat
         });
         break;
       case 'ConversationClosed':
-        details.status = 'closed';
-        details.timeline.push({ type: 'closed', at, actor });
+        timeline.push({ type: 'closed', at, actor });
         break;
       case 'ConversationReopened':
-        details.status = 'open';
-        details.timeline.push({
+        timeline.push({
           type: 'reopened',
           at,
           actor,
@@ -114,7 +146,7 @@ export function conversationDetails(events: readonly RecordedEvent[]): Conversat
         });
         break;
       case 'StoreEventRecorded':
-        details.timeline.push({
+        timeline.push({
           type: 'store_event',
           at,
           actor,
@@ -127,7 +159,7 @@ export function conversationDetails(events: readonly RecordedEvent[]): Conversat
         break;
     }
   }
-  return details;
+  return summary && { ...summary, messages, timeline };
 }
 
 export function summaryOf(details: ConversationDetails): ConversationSummary {

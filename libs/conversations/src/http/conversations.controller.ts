@@ -22,7 +22,7 @@ import { ExecuteConversationCommand, type ConversationCommandResult } from '../c
 import { CustomerLinks } from '../customers/customer-links';
 import type { ConversationCommand } from '../domain/conversation.decider';
 import { conversationStreamId } from '../domain/conversation.events';
-import { conversationDetails, summaryOf, type ConversationDetails } from '../domain/conversation.view';
+import { conversationDetails, type ConversationDetails } from '../domain/conversation.view';
 import {
   AssignConversationDto,
   MAX_MESSAGE_CHARACTERS,
@@ -198,7 +198,7 @@ export class ConversationsController {
       new ExecuteConversationCommand(command, context, expectedRevision),
     );
     void reply.header('etag', `"${result.conversation.revision}"`);
-    return { ...summaryOf(result.conversation), position: positionToString(result.position) };
+    return { ...result.conversation, position: positionToString(result.position) };
   }
 
   /** Only a team member can reply: the bootstrap admin is no member and cannot be assigned. */
