@@ -9,7 +9,7 @@ import { DomainError, type CommandContext } from '@team-inbox/core';
 import { collect } from '@team-inbox/event-store';
 import {
   ProcessManagers,
-  Projector,
+  ProjectionProgress,
   READ_MODEL_DB,
   readModelFile,
   rebuildReadModels,
@@ -44,9 +44,9 @@ describe('rebuilding the read models', () => {
   async function settle(): Promise<void> {
     const head = await inbox.head();
     const app = inbox.running.app;
-    expect(await app.get(Projector).waitFor(head, 20_000)).toBe(true);
+    expect(await app.get(ProjectionProgress).waitFor(head, 20_000)).toBe(true);
     expect(await app.get(ProcessManagers).waitForAll(head, 20_000)).toBe(true);
-    expect(await app.get(Projector).waitFor(await inbox.head(), 20_000)).toBe(true);
+    expect(await app.get(ProjectionProgress).waitFor(await inbox.head(), 20_000)).toBe(true);
   }
 
   it(`equals the live read models after ${COMMANDS} seeded random commands (seed ${SEED})`, async () => {

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { join } from 'node:path';
 import { APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { AppConfig } from '@team-inbox/config';
@@ -41,6 +42,11 @@ export class AppModule {
         ProjectionsModule.forRoot({
           dataDir: config.dataDir,
           projections: READ_MODEL_PROJECTIONS,
+          // On the embedded store, the projector's thread loads the same list from that file.
+          worker: {
+            projectionsModule: join(__dirname, 'read-model-projections'),
+            exportName: 'READ_MODEL_PROJECTIONS',
+          },
         }),
         TeamModule.forRoot({
           adminToken: config.adminToken,

@@ -16,7 +16,7 @@ import { EVENT_STORE, type EventStore, type Position, type RecordedEvent } from 
 import {
   CheckpointedSubscriber,
   ProcessManagers,
-  Projector,
+  ProjectionProgress,
   READ_MODEL_DB,
   readCheckpoint,
   writeCheckpoint,
@@ -44,7 +44,7 @@ export class MemberRemovalProcessManager
   constructor(
     @Inject(EVENT_STORE) eventStore: EventStore,
     @Inject(READ_MODEL_DB) private readonly db: Database.Database,
-    private readonly projector: Projector,
+    private readonly projector: ProjectionProgress,
     private readonly directory: TeamDirectory,
     private readonly commandBus: CommandBus,
     processManagers: ProcessManagers,

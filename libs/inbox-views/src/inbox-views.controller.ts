@@ -3,7 +3,7 @@ import { BadRequestException, Controller, Get, Query as QueryParams, Res } from 
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { positionToString } from '@team-inbox/event-store';
-import { Projector } from '@team-inbox/projections';
+import { ProjectionProgress } from '@team-inbox/projections';
 import { AllowedRoles, CurrentPrincipal, type Principal } from '@team-inbox/team';
 import type { FastifyReply } from 'fastify';
 import { DEFAULT_PAGE_SIZE, ListConversationsDto, PageDto, ReadYourWritesDto } from './inbox-views.dto';
@@ -25,7 +25,7 @@ export const READ_YOUR_WRITES_WAIT_MS = 2000;
 export class InboxViewsController {
   constructor(
     private readonly queryBus: QueryBus,
-    private readonly projector: Projector,
+    private readonly projector: ProjectionProgress,
   ) {}
 
   @Get('inbox')

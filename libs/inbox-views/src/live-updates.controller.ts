@@ -7,15 +7,8 @@
 import { BadRequestException, Controller, Headers, Inject, Sse, type MessageEvent } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CONVERSATION_STREAM_PREFIX } from '@team-inbox/conversations';
-import {
-  EVENT_STORE,
-  parsePosition,
-  positionToString,
-  type EventStore,
-  type Position,
-  type RecordedEvent,
-} from '@team-inbox/event-store';
-import { Projector } from '@team-inbox/projections';
+import { EVENT_STORE, parsePosition, positionToString, type EventStore, type Position } from '@team-inbox/event-store';
+import { ProjectionProgress, type AppliedEvent } from '@team-inbox/projections';
 import { AllowedRoles } from '@team-inbox/team';
 import { Observable, interval, map, merge } from 'rxjs';
 
@@ -28,7 +21,7 @@ export const HEARTBEAT_MS = 15_000;
 @Controller('stream')
 export class LiveUpdatesController {
   constructor(
-    private readonly projector: Projector,
+    private readonly projector: ProjectionProgress,
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
   ) {}
 
@@ -49,8 +42,8 @@ export class LiveUpdatesController {
     return new Observable<MessageEvent>((subscriber) => {
       let delivered = resumeAfter ?? this.projector.checkpoint;
       let replaying = resumeAfter !== undefined;
-      const held: RecordedEvent[] = [];
-      const send = (event: RecordedEvent): void => {
+      const held: AppliedEvent[] = [];
+      const send = (event: AppliedEvent): void => {
         if (event.position <= delivered || !event.streamId.startsWith(CONVERSATION_STREAM_PREFIX)) return;
         delivered = event.position;
         const conversationId = event.streamId.slice(CONVERSATION_STREAM_PREFIX.length);
@@ -76,7 +69,7 @@ export class LiveUpdatesController {
   }
 
   /** Sends what was applied after `after`, up to where the views are now. */
-  private async replay(after: Position, send: (event: RecordedEvent) => void, reset: () => void): Promise<void> {
+  private async replay(after: Position, send: (event: AppliedEvent) => void, reset: () => void): Promise<void> {
     const upTo = this.projector.checkpoint;
     let count = 0;
     for await (const event of this.eventStore.readAll({ fromPosition: after, limit: MAX_REPLAYED_EVENTS + 1 })) {

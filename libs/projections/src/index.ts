@@ -1,5 +1,7 @@
 export * from './projection';
 export * from './projector';
+export * from './projection-progress';
+export { ProjectorThread } from './worker/projector-thread';
 export * from './read-model-database';
 export * from './projections.module';
 export * from './process-managers';

@@ -10,10 +10,20 @@ import {
   type Type,
 } from '@nestjs/common';
 import type Database from 'better-sqlite3';
-import { EVENT_STORE, FALLBACK_AUTOCHECKPOINT_PAGES, WalCheckpointer, type EventStore } from '@team-inbox/event-store';
+import {
+  APPENDED_EVENTS,
+  EVENT_STORE,
+  FALLBACK_AUTOCHECKPOINT_PAGES,
+  SqliteEventStore,
+  WalCheckpointer,
+  type EventStore,
+} from '@team-inbox/event-store';
+import type { Observable } from 'rxjs';
 import { PROJECTIONS, type Projection } from './projection';
 import { ProcessManagers } from './process-managers';
+import { ProjectionProgress } from './projection-progress';
 import { Projector } from './projector';
+import { ProjectorThread } from './worker/projector-thread';
 import { openReadModelDatabase, readModelFile } from './read-model-database';
 
 export const READ_MODEL_DB = Symbol('READ_MODEL_DB');
@@ -24,7 +34,7 @@ class ProjectorLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
   private checkpointer: WalCheckpointer | undefined;
 
   constructor(
-    private readonly projector: Projector,
+    private readonly projector: ProjectionProgress,
     @Inject(READ_MODEL_DB) private readonly db: Database.Database,
   ) {}
 
@@ -44,8 +54,17 @@ class ProjectorLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
 
 @Module({})
 export class ProjectionsModule {
-  /** The read models in `DATA_DIR`, the projector that keeps them, and the projections given. */
-  static forRoot(options: { dataDir: string; projections: Type<Projection>[] }): DynamicModule {
+  /**
+   * The read models in `DATA_DIR`, the projector that keeps them, and the projections given. With
+   * `worker`, and the embedded store, the projector runs in a worker thread, which constructs the
+   * projections from that module (in-process otherwise: EventStoreDB, or a store that is not a file).
+   */
+  static forRoot(options: {
+    dataDir: string;
+    projections: Type<Projection>[];
+    worker?: { projectionsModule: string; exportName: string };
+  }): DynamicModule {
+    const { worker } = options;
     const projectionProviders: Provider[] = options.projections;
     return {
       module: ProjectionsModule,
@@ -59,15 +78,26 @@ export class ProjectionsModule {
           inject: options.projections,
         },
         {
-          provide: Projector,
-          useFactory: (store: EventStore, db: Database.Database, projections: Projection[]) =>
-            new Projector(store, db, projections, new Logger('Projector')),
-          inject: [EVENT_STORE, READ_MODEL_DB, PROJECTIONS],
+          provide: ProjectionProgress,
+          useFactory: (
+            store: EventStore,
+            db: Database.Database,
+            projections: Projection[],
+            appends: Observable<unknown>,
+          ): ProjectionProgress => {
+            const logger = new Logger('Projector');
+            if (!worker || !(store instanceof SqliteEventStore)) return new Projector(store, db, projections, logger);
+            // The tables exist before anything on this thread prepares a query on them.
+            for (const projection of projections) projection.setUp(db);
+            const data = { eventStoreFile: store.filename, readModelFile: db.name, ...worker };
+            return new ProjectorThread(data, db, appends, logger);
+          },
+          inject: [EVENT_STORE, READ_MODEL_DB, PROJECTIONS, APPENDED_EVENTS],
         },
         ProjectorLifecycle,
         ProcessManagers,
       ],
-      exports: [READ_MODEL_DB, Projector, ProcessManagers, ...options.projections],
+      exports: [READ_MODEL_DB, ProjectionProgress, ProcessManagers, ...options.projections],
     };
   }
 }

@@ -14,6 +14,7 @@ import { Subject } from 'rxjs';
 import type { EventStore, Position, RecordedEvent } from '@team-inbox/event-store';
 import { CheckpointedSubscriber, type SubscriberLogger } from './checkpointed-subscriber';
 import type { Projection } from './projection';
+import type { ProjectionProgress } from './projection-progress';
 import { readCheckpoint, writeCheckpoint } from './read-model-database';
 
 export const PROJECTOR_CHECKPOINT = 'projector';
@@ -21,7 +22,7 @@ export const PROJECTOR_CHECKPOINT = 'projector';
 const MAX_BATCH = 1000;
 const LIVE_WITHIN_MS = 1000;
 
-export class Projector extends CheckpointedSubscriber {
+export class Projector extends CheckpointedSubscriber implements ProjectionProgress {
   private readonly applyBatch: (events: readonly RecordedEvent[]) => RecordedEvent[];
   private pending: RecordedEvent[] = [];
   private flushScheduled: NodeJS.Immediate | undefined;
@@ -29,6 +30,8 @@ export class Projector extends CheckpointedSubscriber {
   protected override readonly marksEachEvent = false;
   /** Each event once the read models reflect it: for live updates and the projection-lag metric. */
   readonly applied = new Subject<RecordedEvent>();
+  /** The position handled after each batch stored, whether or not it applied anything (a sibling may have). */
+  readonly progressed = new Subject<Position>();
 
   constructor(
     eventStore: EventStore,
@@ -118,8 +121,10 @@ export class Projector extends CheckpointedSubscriber {
   }
 
   private stored(batch: readonly RecordedEvent[], fresh: readonly RecordedEvent[]): void {
-    this.markHandled(batch[batch.length - 1].position);
+    const position = batch[batch.length - 1].position;
+    this.markHandled(position);
     for (const event of fresh) this.applied.next(event);
+    this.progressed.next(position);
   }
 
   /** A sibling process may have applied it to the shared read models already. */

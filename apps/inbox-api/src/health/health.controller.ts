@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { EVENT_STORE, positionToString, type EventStore } from '@team-inbox/event-store';
-import { ProcessManagers, Projector } from '@team-inbox/projections';
+import { ProcessManagers, ProjectionProgress } from '@team-inbox/projections';
 import { Public } from '@team-inbox/team';
 
 export interface HealthReport {
@@ -16,7 +16,7 @@ export interface HealthReport {
 export class HealthController {
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
-    private readonly projector: Projector,
+    private readonly projector: ProjectionProgress,
     private readonly processManagers: ProcessManagers,
   ) {}
 

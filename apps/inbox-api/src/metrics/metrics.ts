@@ -8,7 +8,7 @@ import { ApiBearerAuth, ApiExcludeEndpoint } from '@nestjs/swagger';
 import { APPENDED_EVENTS, EVENT_STORE, type AppendedEvents, type EventStore } from '@team-inbox/event-store';
 import { InboundWebhooks } from '@team-inbox/integrations';
 import { WebhookSender } from '@team-inbox/outbound-webhooks';
-import { Projector } from '@team-inbox/projections';
+import { ProjectionProgress } from '@team-inbox/projections';
 import { AllowedRoles } from '@team-inbox/team';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -60,7 +60,7 @@ export class Metrics implements OnModuleDestroy {
   private readonly appended: Subscription;
 
   constructor(
-    projector: Projector,
+    projector: ProjectionProgress,
     @Inject(EVENT_STORE) eventStore: EventStore,
     @Inject(APPENDED_EVENTS) appended: Observable<AppendedEvents>,
     inboundWebhooks: InboundWebhooks,

@@ -84,6 +84,8 @@ const UNAVAILABLE_CODES = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|CANTOPEN|READONLY|COR
 
 export class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite' as const;
+  /** The database file: what a reader in another thread or process opens. */
+  readonly filename: string;
 
   private readonly db: Database.Database;
   private readonly pageSize: number;
@@ -108,6 +110,7 @@ export class SqliteEventStore implements EventStore {
 
   constructor(options: SqliteEventStoreOptions) {
     this.pageSize = options.pageSize ?? 1000;
+    this.filename = options.filename;
     mkdirSync(dirname(options.filename), { recursive: true });
     this.db = new Database(options.filename);
     this.db.defaultSafeIntegers(true);
@@ -212,6 +215,14 @@ export class SqliteEventStore implements EventStore {
       remaining -= rows.length;
       after = BigInt(rows[rows.length - 1][0]);
     }
+  }
+
+  /**
+   * Another connection to the file (a writer in another thread) has committed: live subscriptions read now
+   * rather than at their next poll.
+   */
+  notifyAppended(): void {
+    this.subscriptions.signal.notify();
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): AllSubscription {

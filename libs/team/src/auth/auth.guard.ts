@@ -16,7 +16,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { EVENT_STORE, type EventStore } from '@team-inbox/event-store';
-import { Projector } from '@team-inbox/projections';
+import { ProjectionProgress } from '@team-inbox/projections';
 import type { Role } from '../domain/team.events';
 import type { Principal } from '../principal';
 import { TeamDirectory } from '../team-directory';
@@ -43,7 +43,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly directory: TeamDirectory,
-    private readonly projector: Projector,
+    private readonly projector: ProjectionProgress,
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     private readonly throttle: AuthThrottle,
   ) {}

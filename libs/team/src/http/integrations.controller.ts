@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Put, Req } from '@ne
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { NotFoundError } from '@team-inbox/core';
-import { Projector } from '@team-inbox/projections';
+import { ProjectionProgress } from '@team-inbox/projections';
 import { AllowedRoles, CurrentPrincipal } from '../auth/access.decorators';
 import { requestContext } from '../auth/request-context';
 import type { Principal } from '../principal';
@@ -26,7 +26,7 @@ const HOUR_MS = 60 * 60 * 1000;
 export class IntegrationsController {
   constructor(
     private readonly commandBus: CommandBus,
-    private readonly projector: Projector,
+    private readonly projector: ProjectionProgress,
     private readonly directory: TeamDirectory,
   ) {}
 

@@ -13,7 +13,7 @@ import {
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { NoFieldsPipe } from '@team-inbox/core';
-import { ProcessManagers, Projector } from '@team-inbox/projections';
+import { ProcessManagers, ProjectionProgress } from '@team-inbox/projections';
 import { AllowedRoles, CurrentPrincipal } from '../auth/access.decorators';
 import { requestContext } from '../auth/request-context';
 import type { Principal } from '../principal';
@@ -43,7 +43,7 @@ export class MembersController {
   constructor(
     private readonly commandBus: CommandBus,
     private readonly directory: TeamDirectory,
-    private readonly projector: Projector,
+    private readonly projector: ProjectionProgress,
     private readonly processManagers: ProcessManagers,
   ) {}
 

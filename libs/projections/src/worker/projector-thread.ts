@@ -1,0 +1,133 @@
+/**
+ * The projector in a worker thread of its own: the read models are kept up to date on the second core,
+ * and the main thread only answers requests. Under commands alone, applying their events (a transaction
+ * a group commit, four indexes a summary) and reading them back had been a sixth of the main thread.
+ *
+ * The main thread knows how far the read models are from the worker's messages, sent after each batch it
+ * commits, so a query that waits for a position (`minPosition`) reads what the worker committed. Where the
+ * worker fails, its error is logged and a new one resumes from the checkpoint.
+ */
+import type Database from 'better-sqlite3';
+import type { Position } from '@team-inbox/event-store';
+import { extname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { Subject, type Observable, type Subscription } from 'rxjs';
+import type { SubscriberLogger } from '../checkpointed-subscriber';
+import { PositionWaiters } from '../position-waiters';
+import type { AppliedEvent, ProjectionProgress } from '../projection-progress';
+import { PROJECTOR_CHECKPOINT } from '../projector';
+import { readCheckpoint } from '../read-model-database';
+import type { FromProjector, ProjectorWorkerData, ToProjector } from './projector-messages';
+
+const RESTART_DELAY_MS = 1000;
+const STOP_TIMEOUT_MS = 10_000;
+
+export class ProjectorThread implements ProjectionProgress {
+  readonly applied = new Subject<AppliedEvent>();
+  private position: Position;
+  private readonly waiters = new PositionWaiters();
+  private worker: Worker | undefined;
+  private stopping = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private appendsSubscription: Subscription | undefined;
+  private notifyScheduled = false;
+
+  constructor(
+    private readonly data: ProjectorWorkerData,
+    /** The main thread's connection to the read models: where a sibling process's progress shows. */
+    private readonly db: Database.Database,
+    /** Fires on each append this process commits. */
+    private readonly appends: Observable<unknown>,
+    private readonly logger: SubscriberLogger,
+  ) {
+    this.position = this.storedCheckpoint();
+  }
+
+  get checkpoint(): Position {
+    return this.position;
+  }
+
+  waitFor(position: Position, timeoutMs: number): Promise<boolean> {
+    return this.waiters.waitFor(position, timeoutMs, (wanted) => this.reached(wanted));
+  }
+
+  start(): void {
+    this.appendsSubscription ??= this.appends.subscribe(() => this.notifyAppended());
+    this.spawn();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    this.appendsSubscription?.unsubscribe();
+    const worker = this.worker;
+    if (worker) {
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      worker.postMessage({ type: 'stop' } satisfies ToProjector);
+      const timeout = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timeout);
+    }
+    this.waiters.releaseAll();
+  }
+
+  private spawn(): void {
+    const worker = new Worker(workerFile(), { workerData: this.data, execArgv: workerExecArgv() });
+    this.worker = worker;
+    worker.on('message', (message: FromProjector) => this.receive(message));
+    worker.on('error', (error) => this.logger.error('The projector thread failed; a new one resumes', error));
+    worker.on('exit', () => {
+      if (this.worker === worker) this.worker = undefined;
+      if (this.stopping) return;
+      // Whatever was applied is in the read models with its checkpoint: a new worker starts from there.
+      this.restartTimer = setTimeout(() => this.spawn(), RESTART_DELAY_MS);
+    });
+  }
+
+  private receive(message: FromProjector): void {
+    switch (message.type) {
+      case 'progress':
+        if (message.checkpoint > this.position) this.position = message.checkpoint;
+        for (const { position, streamId, type, recordedAt } of message.applied) {
+          this.applied.next({ position, streamId, type, recordedAt: new Date(recordedAt) });
+        }
+        this.waiters.notify(this.position);
+        return;
+      case 'error':
+        this.logger.error(`${message.message}\n${message.error}`);
+        return;
+      case 'stopped':
+        return;
+    }
+  }
+
+  /** Once per turn, however many appends the group commit carried. */
+  private notifyAppended(): void {
+    if (this.notifyScheduled) return;
+    this.notifyScheduled = true;
+    process.nextTick(() => {
+      this.notifyScheduled = false;
+      this.worker?.postMessage({ type: 'appended' } satisfies ToProjector);
+    });
+  }
+
+  /** This process's worker got there, or a sibling process sharing the read models did. */
+  private reached(position: Position): boolean {
+    return this.position >= position || this.storedCheckpoint() >= position;
+  }
+
+  private storedCheckpoint(): Position {
+    return readCheckpoint(this.db, PROJECTOR_CHECKPOINT) ?? 0n;
+  }
+}
+
+/** The worker's entry: compiled beside this file, or the TypeScript source where the server runs from it. */
+function workerFile(): string {
+  return join(__dirname, `projector.worker${extname(__filename)}`);
+}
+
+/** From TypeScript sources (tests, `-r @swc-node/register`), the worker needs the same loader. */
+function workerExecArgv(): string[] | undefined {
+  if (extname(__filename) !== '.ts' || process.execArgv.join(' ').includes('@swc-node/register')) return undefined;
+  return [...process.execArgv, '-r', '@swc-node/register'];
+}
