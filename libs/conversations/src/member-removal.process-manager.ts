@@ -19,6 +19,7 @@ import {
   ProjectionProgress,
   READ_MODEL_DB,
   readCheckpoint,
+  tryWriteCheckpoint,
   writeCheckpoint,
   type ProcessProgress,
 } from '@team-inbox/projections';
@@ -40,6 +41,7 @@ export class MemberRemovalProcessManager
   readonly name = CHECKPOINT;
   private unsaved = 0;
   private saveTimer: NodeJS.Timeout | undefined;
+  private unsavedPosition: Position = 0n;
 
   constructor(
     @Inject(EVENT_STORE) eventStore: EventStore,
@@ -68,31 +70,41 @@ export class MemberRemovalProcessManager
 
   /**
    * The checkpoint moves only once the work the event calls for is done. Events that call for none are
-   * checkpointed in passing (every few hundred, or after a pause), not one write each: doing them again
+   * checkpointed in passing (every few hundred, or within a second), not one write each: doing them again
    * after a crash changes nothing.
    */
   protected async handle(event: RecordedEvent): Promise<void> {
     const worked = await this.carryOut(event);
     this.unsaved++;
-    if (worked || this.unsaved >= CHECKPOINT_EVERY) this.saveCheckpoint(event.position);
+    // Where a save found the lock taken, the next try is the timer's, not every event's.
+    if (worked || (this.unsaved >= CHECKPOINT_EVERY && this.saveTimer === undefined))
+      this.saveCheckpoint(event.position);
     else this.saveSoon(event.position);
   }
 
   override async stop(): Promise<void> {
     await super.stop();
-    if (this.unsaved > 0) this.saveCheckpoint(this.position);
+    clearTimeout(this.saveTimer);
+    // Stopping, nothing else to do: waiting for the lock is fine.
+    if (this.unsaved > 0) writeCheckpoint(this.db, CHECKPOINT, this.position);
   }
 
+  /**
+   * Saved unless the projector's thread holds the read models' write lock: then a moment later, rather than
+   * this thread (the one answering requests) waiting for it. Doing the work again after a crash changes
+   * nothing, so a checkpoint saved late costs only a few events handled twice.
+   */
   private saveCheckpoint(position: Position): void {
     clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
-    writeCheckpoint(this.db, CHECKPOINT, position);
+    if (!tryWriteCheckpoint(this.db, CHECKPOINT, position)) return this.saveSoon(position);
     this.unsaved = 0;
   }
 
+  /** Within CHECKPOINT_PAUSE_MS, at the latest position then: one timer, not one an event. */
   private saveSoon(position: Position): void {
-    clearTimeout(this.saveTimer);
-    this.saveTimer = setTimeout(() => this.saveCheckpoint(position), CHECKPOINT_PAUSE_MS).unref();
+    this.unsavedPosition = position;
+    this.saveTimer ??= setTimeout(() => this.saveCheckpoint(this.unsavedPosition), CHECKPOINT_PAUSE_MS).unref();
   }
 
   /** True where the event called for work (commands were sent). */

@@ -11,10 +11,17 @@ export function sqliteEventStoreFile(dataDir: string): string {
   return join(dataDir, 'events.sqlite');
 }
 
+/**
+ * Pages for the server's readers of the log (the process managers catching up, audit exports): 1,000
+ * events parsed at once outlived the young generation, and catching up with a million-event log they
+ * raised the peak RSS by 15 to 25 MB. The projector's thread reads with the store's default (1,000).
+ */
+const SERVER_PAGE_SIZE = 100;
+
 export function createEventStore(settings: EventStoreSettings): EventStore {
   switch (settings.kind) {
     case 'sqlite':
-      return new SqliteEventStore({ filename: sqliteEventStoreFile(settings.dataDir) });
+      return new SqliteEventStore({ filename: sqliteEventStoreFile(settings.dataDir), pageSize: SERVER_PAGE_SIZE });
     case 'eventstoredb':
       return new EventStoreDbEventStore({ connectionString: settings.connectionString });
   }

@@ -24,7 +24,7 @@ import { ProcessManagers } from './process-managers';
 import { ProjectionProgress } from './projection-progress';
 import { Projector } from './projector';
 import { ProjectorThread } from './worker/projector-thread';
-import { openReadModelDatabase, readModelFile } from './read-model-database';
+import { READ_MODEL_CACHE_MIB, openReadModelDatabase, readModelFile } from './read-model-database';
 
 export const READ_MODEL_DB = Symbol('READ_MODEL_DB');
 
@@ -41,7 +41,8 @@ class ProjectorLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
   onApplicationBootstrap(): void {
     // As for the log: the read models' WAL is folded in from a worker thread, off the event loop.
     this.db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
-    this.checkpointer = new WalCheckpointer([this.db.name]);
+    // The projector's own thread folds it in itself: one thread (and ~10 MB of RSS) fewer.
+    if (!(this.projector instanceof ProjectorThread)) this.checkpointer = new WalCheckpointer([this.db.name]);
     this.projector.start();
   }
 
@@ -71,7 +72,16 @@ export class ProjectionsModule {
       global: true,
       providers: [
         ...projectionProviders,
-        { provide: READ_MODEL_DB, useFactory: () => openReadModelDatabase(readModelFile(options.dataDir)) },
+        {
+          provide: READ_MODEL_DB,
+          // Half the cache where the projector's thread has the other half (see openReadModelDatabase).
+          useFactory: (store: EventStore) =>
+            openReadModelDatabase(
+              readModelFile(options.dataDir),
+              worker && store instanceof SqliteEventStore ? READ_MODEL_CACHE_MIB / 2 : READ_MODEL_CACHE_MIB,
+            ),
+          inject: [EVENT_STORE],
+        },
         {
           provide: PROJECTIONS,
           useFactory: (...projections: Projection[]) => projections,
@@ -89,6 +99,8 @@ export class ProjectionsModule {
             if (!worker || !(store instanceof SqliteEventStore)) return new Projector(store, db, projections, logger);
             // The tables exist before anything on this thread prepares a query on them.
             for (const projection of projections) projection.setUp(db);
+            // The projector's thread checkpoints the log too, from its own connection.
+            void store.handOverCheckpoints();
             const data = { eventStoreFile: store.filename, readModelFile: db.name, ...worker };
             return new ProjectorThread(data, db, appends, logger);
           },

@@ -1,7 +1,10 @@
 /**
  * Applies the events of `$all` to every projection and to the checkpoint in one SQLite transaction: a
  * crash never applies an event twice or skips one. The checkpoint is read inside that transaction, so two
- * processes sharing the read models never apply an event twice either.
+ * processes sharing the read models never apply an event twice either. The transaction takes the write lock
+ * as it begins (IMMEDIATE): begun as a read, it could not become a write once another connection (the main
+ * thread's, writing a process manager's checkpoint) had committed meanwhile, and SQLite would refuse it
+ * with SQLITE_BUSY at once rather than wait.
  *
  * While catching up, events are applied in batches: those delivered in one turn of the event loop (a page
  * of the log) share a transaction, committed, and waiters released, at the end of that turn. One commit
@@ -23,7 +26,7 @@ const MAX_BATCH = 1000;
 const LIVE_WITHIN_MS = 1000;
 
 export class Projector extends CheckpointedSubscriber implements ProjectionProgress {
-  private readonly applyBatch: (events: readonly RecordedEvent[]) => RecordedEvent[];
+  private readonly applyBatch: Database.Transaction<(events: readonly RecordedEvent[]) => RecordedEvent[]>;
   private pending: RecordedEvent[] = [];
   private flushScheduled: NodeJS.Immediate | undefined;
   private flushOnTick = false;
@@ -102,12 +105,12 @@ export class Projector extends CheckpointedSubscriber implements ProjectionProgr
     if (batch.length === 0) return;
     this.pending = [];
     try {
-      this.stored(batch, this.applyBatch(batch));
+      this.stored(batch, this.applyBatch.immediate(batch));
     } catch {
       // Nothing of the batch was stored. One event at a time, the events before the failing one are.
       for (const event of batch) {
         try {
-          this.stored([event], this.applyBatch([event]));
+          this.stored([event], this.applyBatch.immediate([event]));
         } catch (error) {
           this.errors.error(
             `The projector could not apply event ${event.position}; it resumes from its checkpoint`,

@@ -2,7 +2,8 @@
 import { Injectable } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '@team-inbox/event-store';
-import { StatementCache, type Projection } from '@team-inbox/projections';
+// From the file, not the library's index: the projector's worker thread loads this without Nest's modules.
+import { StatementCache, type Projection } from '@team-inbox/projections/projection';
 import type { TeamEvent } from './domain/team.events';
 
 @Injectable()

@@ -218,6 +218,22 @@ export class SqliteEventStore implements EventStore {
   }
 
   /**
+   * Another thread of this process checkpoints the log from now on (the projector's, which has a connection
+   * to it already): this store's checkpointer thread stops, one thread and some 10 MB of RSS fewer.
+   */
+  async handOverCheckpoints(): Promise<void> {
+    const checkpointer = this.checkpointer;
+    this.checkpointer = undefined;
+    await checkpointer?.close();
+  }
+
+  /** Folds the WAL into the database file as far as no reader needs it (PASSIVE: waits for no one). */
+  checkpointWal(): void {
+    this.assertOpen();
+    this.db.pragma('wal_checkpoint(PASSIVE)');
+  }
+
+  /**
    * Another connection to the file (a writer in another thread) has committed: live subscriptions read now
    * rather than at their next poll.
    */

@@ -1,13 +1,13 @@
 import type Database from 'better-sqlite3';
 import { SqliteEventStore } from '@team-inbox/event-store';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
 import type { AppliedEvent } from '../projection-progress';
 import { PROJECTOR_CHECKPOINT } from '../projector';
-import { openReadModelDatabase, readCheckpoint } from '../read-model-database';
+import { openReadModelDatabase, readCheckpoint, writeCheckpoint } from '../read-model-database';
 import { CountingProjection } from './testing/counting-projection';
 import { ProjectorThread } from './projector-thread';
 
@@ -110,5 +110,52 @@ describe('ProjectorThread', () => {
       { stream: 'a', n: 2 },
       { stream: 'b', n: 1 },
     ]);
+  });
+
+  it('shares the read models with writers on the main thread without refusals (a process manager saving its checkpoint)', async () => {
+    const streams = Array.from({ length: 40 }, (_, index) => `s${index}`);
+    for (let round = 0; round < 50; round++) {
+      await Promise.all(
+        streams.map((stream) =>
+          store.append(stream, [{ id: randomUUID(), type: 'Counted', data: {} }], { expectedRevision: 'any' }),
+        ),
+      );
+    }
+    const last = (await store.headPosition())!;
+    startThread();
+    // The main thread commits to the read models all the while the worker catches up, page by page.
+    let writes = 0;
+    const writing = setInterval(() => writeCheckpoint(db, 'main-thread-writer', BigInt(++writes)), 1);
+
+    const caughtUp = await thread.waitFor(last, 30_000);
+    clearInterval(writing);
+    expect(caughtUp).toBe(true);
+    expect(logger.error).not.toHaveBeenCalled();
+    expect(counts(db).every(({ n }) => n === 50)).toBe(true);
+    expect(writes).toBeGreaterThan(0);
+  });
+
+  it("folds the read models' WAL into their file itself, off the main thread", async () => {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const sizeBefore = statSync(db.name).size;
+    startThread();
+    let last = 0n;
+    for (let round = 0; round < 20; round++) {
+      const positions = await Promise.all(
+        Array.from({ length: 100 }, (_, index) =>
+          store.append(`stream-${round}-${index}`, [{ id: randomUUID(), type: 'Counted', data: {} }], {
+            expectedRevision: 'any',
+          }),
+        ),
+      );
+      appends.next();
+      last = positions[positions.length - 1].position;
+    }
+    expect(await thread.waitFor(last, 10_000)).toBe(true);
+
+    // Pages reach the database file only at a checkpoint; nothing on this thread runs one.
+    const deadline = Date.now() + 5_000;
+    while (statSync(db.name).size === sizeBefore && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(statSync(db.name).size).toBeGreaterThan(sizeBefore);
   });
 });

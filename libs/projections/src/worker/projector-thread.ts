@@ -21,6 +21,7 @@ import type { FromProjector, ProjectorWorkerData, ToProjector } from './projecto
 
 const RESTART_DELAY_MS = 1000;
 const STOP_TIMEOUT_MS = 10_000;
+const WORKER_YOUNG_GENERATION_MB = 6;
 
 export class ProjectorThread implements ProjectionProgress {
   readonly applied = new Subject<AppliedEvent>();
@@ -72,7 +73,13 @@ export class ProjectorThread implements ProjectionProgress {
   }
 
   private spawn(): void {
-    const worker = new Worker(workerFile(), { workerData: this.data, execArgv: workerExecArgv() });
+    const worker = new Worker(workerFile(), {
+      workerData: this.data,
+      execArgv: workerExecArgv(),
+      // What it allocates is short-lived (a page of events at a time): a small young generation keeps the
+      // server's RSS within bounds while it catches up with a long log.
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+    });
     this.worker = worker;
     worker.on('message', (message: FromProjector) => this.receive(message));
     worker.on('error', (error) => this.logger.error('The projector thread failed; a new one resumes', error));

@@ -4,27 +4,42 @@
  * it stores. The main thread tells it when appends commit, so it reads them at once rather than at a poll.
  */
 import type { Type } from '@nestjs/common';
-import { FALLBACK_AUTOCHECKPOINT_PAGES, SqliteEventStore } from '@team-inbox/event-store';
+// The store's files, not the library's index, which brings the EventStoreDB client (gRPC) along.
+import { SqliteEventStore } from '@team-inbox/event-store/sqlite/sqlite-event-store';
+import { FALLBACK_AUTOCHECKPOINT_PAGES } from '@team-inbox/event-store/sqlite/wal-checkpointer';
 import { parentPort, workerData } from 'node:worker_threads';
 import { inspect } from 'node:util';
 import type { Projection } from '../projection';
 import { Projector } from '../projector';
-import { openReadModelDatabase } from '../read-model-database';
+import { READ_MODEL_CACHE_MIB, openReadModelDatabase } from '../read-model-database';
 import type { FromProjector, PostedEvent, ProjectorWorkerData, ToProjector } from './projector-messages';
+
+const WAL_CHECKPOINT_INTERVAL_MS = 500;
 
 async function run(port: NonNullable<typeof parentPort>, data: ProjectorWorkerData): Promise<void> {
   const post = (message: FromProjector): void => port.postMessage(message);
-  const module = (await import(data.projectionsModule)) as Record<string, Type<Projection>[]>;
-  const projections = module[data.exportName].map((ProjectionClass) => new ProjectionClass());
-  // A reader only: the main thread's store writes, and its checkpointer folds the log's WAL.
+  const projectionsModule = (await import(data.projectionsModule)) as Record<string, Type<Projection>[]>;
+  const projections = projectionsModule[data.exportName].map((ProjectionClass) => new ProjectionClass());
+  // A reader only: the main thread's store writes; this thread folds the log's WAL into its file (below).
   const store = new SqliteEventStore({
     filename: data.eventStoreFile,
     backgroundCheckpoints: false,
     pollIntervalMs: data.pollIntervalMs,
   });
-  const db = openReadModelDatabase(data.readModelFile);
-  // The read models' WAL is folded in by the main thread's checkpointer (projections.module.ts).
+  const db = openReadModelDatabase(data.readModelFile, READ_MODEL_CACHE_MIB / 2);
+  // The WALs of the read models and of the log are folded in here, between batches, off the main thread,
+  // as WalCheckpointer would; SQLite's own checkpoint on commit only past a large WAL.
   db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+  const foldWal = (): void => {
+    try {
+      db.pragma('wal_checkpoint(PASSIVE)');
+      // And the log's, which the main thread's store handed over (ProjectorThread): one thread fewer.
+      store.checkpointWal();
+    } catch (error) {
+      post({ type: 'error', message: 'A WAL could not be checkpointed', error: inspect(error) });
+    }
+  };
+  const walTimer = setInterval(foldWal, WAL_CHECKPOINT_INTERVAL_MS);
   const projector = new Projector(store, db, projections, {
     error: (message, error) => post({ type: 'error', message, error: inspect(error) }),
   });
@@ -52,6 +67,8 @@ async function run(port: NonNullable<typeof parentPort>, data: ProjectorWorkerDa
     else
       void (async () => {
         await projector.stop();
+        clearInterval(walTimer);
+        foldWal();
         await store.close();
         db.close();
         post({ type: 'stopped' });
