@@ -94,9 +94,15 @@ async function peerComparison() {
   return { sides, bestPeer: best?.name ?? null };
 }
 
+const TABLE_HEAD = [
+  '| offered commands/s | commands/s | queries/s | p50 / p99 / p99.9 ms | projection lag p99 | commits | errors |',
+  '| --- | --- | --- | --- | --- | --- | --- |',
+].join('\n');
+
 function loadRow(result: MixedLoadResult): string {
   const { all } = result.latency;
-  return `| ${result.offeredCommandsPerSecond} | ${rate(result.commandsPerSecond)} | ${rate(result.queriesPerSecond)} | ${ms(all.p50)} / ${ms(all.p99)} / ${ms(all.p999)} | ≤ ${result.projectionLagP99AtMostMs} ms | ${JSON.stringify(result.errors)} |`;
+  const { commits } = result;
+  return `| ${result.offeredCommandsPerSecond} | ${rate(result.commandsPerSecond)} | ${rate(result.queriesPerSecond)} | ${ms(all.p50)} / ${ms(all.p99)} / ${ms(all.p999)} | ≤ ${result.projectionLagP99AtMostMs} ms | ${rate(commits.count)}: p99.9 ≤ ${commits.p999AtMostMs} ms, ${commits.over5Ms} over 5 ms | ${JSON.stringify(result.errors)} |`;
 }
 
 async function httpLoad() {
@@ -106,8 +112,7 @@ async function httpLoad() {
       const seed = await seedInbox(server.baseUrl, ADMIN_TOKEN, { members: 20, conversations: 2000 });
       log('');
       log(`Over HTTP: mixed load, 30% commands, 70% queries; ${SECONDS} s a step after a warm-up`);
-      log('| offered commands/s | commands/s | queries/s | p50 / p99 / p99.9 ms | projection lag p99 | errors |');
-      log('| --- | --- | --- | --- | --- | --- |');
+      log(TABLE_HEAD);
       const mixed: MixedLoadResult[] = [];
       for (const offered of [...OFFERED, 'max' as const]) {
         const result = await runMixedLoad(server.baseUrl, seed, {
@@ -119,9 +124,30 @@ async function httpLoad() {
         log(loadRow(result));
       }
       log('');
+      log('Per route at 1,000 offered commands/s: p50 / p99 / p99.9 ms');
+      const atThousand = mixed.find((result) => result.offeredCommandsPerSecond === 1000);
+      for (const [route, summary] of Object.entries(atThousand?.routes ?? {})) {
+        log(`  ${route.padEnd(52)} ${ms(summary.p50)} / ${ms(summary.p99)} / ${ms(summary.p999)}`);
+      }
+      return { mixed, peakRssMb: peakRssMb(server.child.pid!) };
+    } finally {
+      await server.stop();
+    }
+  });
+}
+
+/**
+ * Commands alone, on a server of their own, seeded as the mixed one: after the mixed load's overloaded steps
+ * (tens of thousands of requests left unanswered), the same server would be measured in another state.
+ */
+async function httpCommandsAlone() {
+  return inDir('http-commands', async (dataDir) => {
+    const server = await startServerProcess({ DATA_DIR: dataDir, INBOX_ADMIN_TOKEN: ADMIN_TOKEN }, PORT + 2);
+    try {
+      const seed = await seedInbox(server.baseUrl, ADMIN_TOKEN, { members: 20, conversations: 2000 });
+      log('');
       log(`Over HTTP: commands alone; ${SECONDS} s a step`);
-      log('| offered commands/s | commands/s | queries/s | p50 / p99 / p99.9 ms | projection lag p99 | errors |');
-      log('| --- | --- | --- | --- | --- | --- |');
+      log(TABLE_HEAD);
       const commandsAlone: MixedLoadResult[] = [];
       for (const offered of [...COMMANDS_OFFERED, 'max' as const]) {
         const result = await runMixedLoad(server.baseUrl, seed, {
@@ -137,13 +163,7 @@ async function httpLoad() {
       log(
         `Commands alone, as fast as they go: ${rate(commandsOnly.commandsPerSecond)} commands/s, p99 ${ms(commandsOnly.latency.all.p99)} ms`,
       );
-      log('');
-      log('Per route at 1,000 offered commands/s: p50 / p99 / p99.9 ms');
-      const atThousand = mixed.find((result) => result.offeredCommandsPerSecond === 1000);
-      for (const [route, summary] of Object.entries(atThousand?.routes ?? {})) {
-        log(`  ${route.padEnd(52)} ${ms(summary.p50)} / ${ms(summary.p99)} / ${ms(summary.p999)}`);
-      }
-      return { mixed, commandsAlone, commandsOnly, peakRssMb: peakRssMb(server.child.pid!) };
+      return { commandsAlone, commandsOnly, peakRssMb: peakRssMb(server.child.pid!) };
     } finally {
       await server.stop();
     }
@@ -192,9 +212,10 @@ async function bigLog() {
 
 async function main(): Promise<void> {
   log(`team-inbox benchmark: Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'})`);
-  const only = process.env.BENCH_ONLY; // peer, http or big: one part, while working on it
+  const only = process.env.BENCH_ONLY; // peer, http, commands or big: one part, while working on it
   const peer = !only || only === 'peer' ? await peerComparison() : null;
   const http = !only || only === 'http' ? await httpLoad() : null;
+  const httpCommands = !only || only === 'http' || only === 'commands' ? await httpCommandsAlone() : null;
   const big = !only || only === 'big' ? await bigLog() : null;
   if (only) return;
 
@@ -214,13 +235,17 @@ async function main(): Promise<void> {
   );
   writeFileSync(
     join(results, 'latency-commands.svg'),
-    latencyPlotSvg(points(http!.commandsAlone), 'team-inbox over HTTP, commands alone: latency against offered load', {
-      targetMs: 10,
-    }),
+    latencyPlotSvg(
+      points(httpCommands!.commandsAlone),
+      'team-inbox over HTTP, commands alone: latency against offered load',
+      {
+        targetMs: 10,
+      },
+    ),
   );
   writeFileSync(
     join(results, 'bench.json'),
-    `${JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, cores: cpus().length, peer, http, big }, null, 2)}\n`,
+    `${JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, cores: cpus().length, peer, http, httpCommands, big }, null, 2)}\n`,
   );
   log('');
   log('Wrote bench/results/bench.json, bench/results/latency.svg and bench/results/latency-commands.svg');

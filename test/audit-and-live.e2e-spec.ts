@@ -201,7 +201,10 @@ describe('history, audit, live updates and metrics', () => {
   describe('GET /metrics', () => {
     it('exposes command latency by command, events appended by type, and projection lag, to admins only', async () => {
       const conversation = await inbox.startConversation(chat.token);
-      await post(alice, `/conversations/${conversation.id}/assign`, { assigneeId: 'me' });
+      const assigned = await post(alice, `/conversations/${conversation.id}/assign`, { assigneeId: 'me' });
+      // The read models follow asynchronously (API.md): once they show the assignment, nothing is pending.
+      const position = (assigned.body as unknown as { position: string }).position;
+      expect((await inbox.request('GET', `/inbox?minPosition=${position}`, { token: alice.token })).status).toBe(200);
       const response = await inbox.request<string>('GET', '/metrics');
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
@@ -210,6 +213,7 @@ describe('history, audit, live updates and metrics', () => {
       );
       expect(response.body).toMatch(/team_inbox_events_appended_total\{type="ConversationAssigned"\} [1-9]/);
       expect(response.body).toMatch(/team_inbox_projection_lag_seconds_count [1-9]/);
+      expect(response.body).toMatch(/team_inbox_event_store_commit_seconds_count [1-9]/);
       expect(response.body).toMatch(/team_inbox_projection_lag_events 0/);
       expect((await inbox.request('GET', '/metrics', { token: alice.token })).status).toBe(403);
     });

@@ -82,6 +82,11 @@ export interface MixedLoadResult {
   routes: Record<string, LatencySummary>;
   /** Upper bound (ms) of the server's projection-lag histogram bucket holding the window's p99. */
   projectionLagP99AtMostMs: number;
+  /**
+   * The embedded store's commits in the window (the server's histogram): how many, the bucket bound (ms)
+   * holding their p99.9, and how many took over 5 ms, fsync included, holding up every append in them.
+   */
+  commits: { count: number; p999AtMostMs: number; over5Ms: number };
   /** The load generator's own CPU over the measured window, in percent of one core. */
   clientCpuPercent: number;
 }
@@ -350,17 +355,19 @@ export async function runMixedLoad(
     () => new RawConnection(url.hostname, Number(url.port || 80), onIdle),
   );
 
-  // The lag histogram is scraped when the measured window opens and once its answers are in.
-  const scrapeLag = async () =>
-    histogramBuckets(
-      (await httpRequest(`${baseUrl}/metrics`, { token: seed.adminToken })).body,
-      'team_inbox_projection_lag_seconds',
-    );
+  // The lag and commit histograms are scraped when the measured window opens and once its answers are in.
+  const scrapeHistograms = async () => {
+    const metrics = (await httpRequest(`${baseUrl}/metrics`, { token: seed.adminToken })).body;
+    return {
+      lag: histogramBuckets(metrics, 'team_inbox_projection_lag_seconds'),
+      commits: histogramBuckets(metrics, 'team_inbox_event_store_commit_seconds'),
+    };
+  };
   let cpuAtStart = process.cpuUsage();
-  const lagBefore = new Promise<Map<number, number>>((resolve, reject) =>
+  const histogramsBefore = new Promise<Awaited<ReturnType<typeof scrapeHistograms>>>((resolve, reject) =>
     setTimeout(() => {
       cpuAtStart = process.cpuUsage();
-      scrapeLag().then(resolve, reject);
+      scrapeHistograms().then(resolve, reject);
     }, warmupMs),
   );
 
@@ -396,8 +403,8 @@ export async function runMixedLoad(
   const unanswered = inFlight + (queue.length - queueHead);
   if (unanswered > 0) errors.unanswered = unanswered;
   for (const connection of connections) connection.close();
-  const before = await lagBefore;
-  const after = await scrapeLag();
+  const before = await histogramsBefore;
+  const after = await scrapeHistograms();
 
   const seconds = durationMs / 1000;
   const routes: Record<string, LatencySummary> = {};
@@ -418,8 +425,19 @@ export async function runMixedLoad(
       queries: summarizeLatency(queryLatencies),
     },
     routes,
-    projectionLagP99AtMostMs: histogramPercentile(before, after, 99) * 1000,
+    projectionLagP99AtMostMs: histogramPercentile(before.lag, after.lag, 99) * 1000,
+    commits: commitsBetween(before.commits, after.commits),
     clientCpuPercent: ((cpu.user + cpu.system) / 1000 / durationMs) * 100,
+  };
+}
+
+function commitsBetween(before: Map<number, number>, after: Map<number, number>): MixedLoadResult['commits'] {
+  const countUpTo = (bound: number) => (after.get(bound) ?? 0) - (before.get(bound) ?? 0);
+  const count = countUpTo(Number.POSITIVE_INFINITY);
+  return {
+    count,
+    p999AtMostMs: histogramPercentile(before, after, 99.9) * 1000,
+    over5Ms: count - countUpTo(0.005),
   };
 }
 

@@ -107,4 +107,23 @@ describe('ExecuteConversationCommandHandler', () => {
       expect(result.conversation).toEqual(summaryOf(conversationDetails(everything)!));
     }
   });
+
+  it('answers a retried command (same idempotency key and actor) from its first execution, appending nothing', async () => {
+    const keyed = { ...context(), idempotencyKey: 'close-once' };
+    const first = await handler.execute(
+      new ExecuteConversationCommand({ type: 'CloseConversation', conversationId }, keyed),
+    );
+    await elsewhere({ type: 'ReopenConversation', conversationId });
+    const retried = await handler.execute(
+      new ExecuteConversationCommand(
+        { type: 'CloseConversation', conversationId },
+        { ...keyed, occurredAt: new Date() },
+      ),
+    );
+
+    expect(first.appendedTypes).toEqual(['ConversationClosed']);
+    // As of the first execution: closed, at its revision, though it was reopened since.
+    expect(retried).toMatchObject({ appendedTypes: [], conversation: { status: 'closed', revision: 3 } });
+    expect(retried.position).toBe(first.position);
+  });
 });

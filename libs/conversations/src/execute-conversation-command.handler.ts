@@ -29,7 +29,7 @@ import { randomUUID } from 'node:crypto';
 import { ExecuteConversationCommand, type ConversationCommandResult } from './conversation-command';
 import { decide, evolve, initialState, type ConversationState } from './domain/conversation.decider';
 import { conversationStreamId, isConversationEvent, type ConversationEvent } from './domain/conversation.events';
-import { conversationDetails, evolveSummary, summaryOf, type ConversationSummary } from './domain/conversation.view';
+import { evolveSummary, type ConversationSummary } from './domain/conversation.view';
 
 /** Enough for a burst of writers on one conversation; past it the caller hears 409 and may retry. */
 export const MAX_ATTEMPTS = 25;
@@ -45,46 +45,45 @@ interface Folded {
 
 const NOTHING_FOLDED: Folded = { length: 0, state: initialState, summary: undefined };
 
-/** Carries a fold forward over the events after it (`events` extends what `from` folded). */
-function foldOn(from: Folded, events: readonly RecordedEvent[]): Folded {
+/** Carries a fold forward over the events that follow what it folded. */
+function foldOn(from: Folded, next: readonly RecordedEvent[]): Folded {
   let { state, summary } = from;
-  for (let index = from.length; index < events.length; index++) {
-    const event = events[index];
+  for (const event of next) {
     if (isConversationEvent(event)) state = evolve(state, event);
     summary = evolveSummary(summary, event);
   }
-  return { length: events.length, state, summary };
-}
-
-interface RememberedStream {
-  events: RecordedEvent[];
-  folded: Folded;
+  return { length: from.length + next.length, state, summary };
 }
 
 /**
- * A bounded map of streams to their events and their fold, least recently used dropped first. Events are
- * immutable and a stream only grows, so a remembered prefix stays true, and so does its fold: a command
- * folds only what was appended since (folding the whole stream twice a command grew with the stream).
+ * What a command decides on: the stream folded, and its last event (the revision to append at, the position
+ * to answer with). `events`: the whole stream, where it was read whole (a command with an idempotency key
+ * looks through it for an earlier execution).
+ */
+interface StreamView {
+  folded: Folded;
+  last: RecordedEvent | undefined;
+  events?: readonly RecordedEvent[];
+}
+
+/**
+ * A bounded map of streams to their fold and last event, least recently used dropped first. Events are
+ * immutable and a stream only grows, so what is remembered stays true of the stream's start; a command
+ * reads only what was appended after it. The events themselves are not kept: a long-running server kept
+ * every event of 2,000 conversations, and the collector walked them all.
  */
 class RecentStreams {
-  private readonly streams = new Map<string, RememberedStream>();
+  private readonly streams = new Map<string, StreamView>();
 
   constructor(private readonly capacity: number) {}
 
-  get(streamId: string): RememberedStream | undefined {
+  get(streamId: string): StreamView | undefined {
     return this.streams.get(streamId);
   }
 
-  /** The fold of `events`, a prefix or an extension of what is remembered for the stream. */
-  foldOf(streamId: string, events: RecordedEvent[]): Folded {
-    const known = this.streams.get(streamId)?.folded;
-    return foldOn(known !== undefined && known.length <= events.length ? known : NOTHING_FOLDED, events);
-  }
-
-  remember(streamId: string, events: RecordedEvent[]): void {
-    const folded = this.foldOf(streamId, events);
+  remember(streamId: string, { folded, last }: StreamView): void {
     this.streams.delete(streamId); // re-inserted last: the most recently used
-    this.streams.set(streamId, { events, folded });
+    this.streams.set(streamId, { folded, last });
     if (this.streams.size > this.capacity) this.streams.delete(this.streams.keys().next().value!);
   }
 }
@@ -117,13 +116,15 @@ export class ExecuteConversationCommandHandler implements ICommandHandler<Execut
     // another process appended since. An answer that appends nothing (nothing to do, 412, an error) is
     // given only on what was just read. Reading first cost a query a command, a twelfth of the server's time.
     let trustRemembered = true;
+    // A command that may be a retry looks through the whole stream for its earlier execution.
+    const wholeStream = context.idempotencyKey !== undefined;
     for (let attempt = 1; ;) {
-      const remembered = trustRemembered ? this.recentStreams.get(streamId)?.events : undefined;
+      const remembered = trustRemembered && !wholeStream ? this.recentStreams.get(streamId) : undefined;
       trustRemembered = false;
-      const recorded = remembered ?? (await this.load(streamId));
+      const stream = remembered ?? (await this.load(streamId, wholeStream));
       let decision: Decision;
       try {
-        decision = this.decideOn(streamId, recorded, command, context, expectedRevision);
+        decision = this.decideOn(stream, command, context, expectedRevision);
       } catch (error) {
         if (remembered) continue;
         throw error;
@@ -133,7 +134,6 @@ export class ExecuteConversationCommandHandler implements ICommandHandler<Execut
         return decision.answer;
       }
 
-      const current = recorded.length === 0 ? undefined : recorded[recorded.length - 1];
       const metadata = eventMetadata(context);
       const newEvents: NewEvent[] = decision.decided.map((event, index) => ({
         id: eventId(context, streamId, index, eventIdSeed),
@@ -143,7 +143,7 @@ export class ExecuteConversationCommandHandler implements ICommandHandler<Execut
       }));
       try {
         const appended = await this.eventStore.append(streamId, newEvents, {
-          expectedRevision: current?.revision ?? 'no_stream',
+          expectedRevision: stream.last?.revision ?? 'no_stream',
         });
         const firstRevision = appended.nextRevision - BigInt(newEvents.length) + 1n;
         const asRecorded = newEvents.map((event, index): RecordedEvent => ({
@@ -154,13 +154,13 @@ export class ExecuteConversationCommandHandler implements ICommandHandler<Execut
           position: appended.position,
           recordedAt: context.occurredAt,
         }));
-        const now = [...recorded, ...asRecorded];
-        this.recentStreams.remember(streamId, now);
-        return this.result(this.recentStreams.foldOf(streamId, now), decision.decided, appended.position);
+        const folded = foldOn(stream.folded, asRecorded);
+        this.recentStreams.remember(streamId, { folded, last: asRecorded[asRecorded.length - 1] });
+        return this.result(folded, decision.decided, appended.position);
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
         if (expectedRevision !== undefined) {
-          throw this.preconditionFailed(await this.load(streamId), expectedRevision);
+          throw this.preconditionFailed(command.conversationId, await this.load(streamId, false), expectedRevision);
         }
         if (attempt++ >= MAX_ATTEMPTS) {
           throw new ConflictError(
@@ -176,32 +176,38 @@ export class ExecuteConversationCommandHandler implements ICommandHandler<Execut
    * which later events cannot undo; any other answer may be stale where the events were remembered.
    */
   private decideOn(
-    streamId: string,
-    recorded: RecordedEvent[],
+    stream: StreamView,
     command: ExecuteConversationCommand['command'],
     context: CommandContext,
     expectedRevision: bigint | undefined,
   ): Decision {
-    const replayed = this.findEarlierExecution(recorded, context);
+    const replayed = stream.events && this.findEarlierExecution(stream.events, context);
     if (replayed) return { answer: replayed, final: true };
 
-    const current = recorded.length === 0 ? undefined : recorded[recorded.length - 1];
+    const current = stream.last;
     if (expectedRevision !== undefined && current?.revision !== expectedRevision) {
-      throw this.preconditionFailed(recorded, expectedRevision);
+      throw this.preconditionFailed(command.conversationId, stream, expectedRevision);
     }
-    const folded = this.recentStreams.foldOf(streamId, recorded);
-    const decided = decide(command, folded.state);
-    if (decided.length === 0) return { answer: this.result(folded, [], current!.position), final: false };
+    const decided = decide(command, stream.folded.state);
+    if (decided.length === 0) return { answer: this.result(stream.folded, [], current!.position), final: false };
     return { decided };
   }
 
-  /** The stream's events: those remembered, and whatever was appended after them (by anyone). */
-  private async load(streamId: string): Promise<RecordedEvent[]> {
-    const known = this.recentStreams.get(streamId)?.events ?? [];
-    const appended = await collect(this.eventStore.readStream(streamId, { fromRevision: BigInt(known.length) }));
-    const recorded = appended.length === 0 ? known : [...known, ...appended];
-    if (recorded.length > 0) this.recentStreams.remember(streamId, recorded);
-    return recorded;
+  /**
+   * The stream as it is now: what is remembered carried forward by whatever was appended after it (by
+   * anyone), or, `whole`, every event read.
+   */
+  private async load(streamId: string, whole: boolean): Promise<StreamView> {
+    const known = whole ? undefined : this.recentStreams.get(streamId);
+    const fromRevision = BigInt(known?.folded.length ?? 0);
+    const read = await collect(this.eventStore.readStream(streamId, { fromRevision }));
+    const stream: StreamView = {
+      folded: foldOn(known?.folded ?? NOTHING_FOLDED, read),
+      last: read.length > 0 ? read[read.length - 1] : known?.last,
+      events: whole ? read : undefined,
+    };
+    if (stream.last) this.recentStreams.remember(streamId, stream);
+    return stream;
   }
 
   /**
@@ -209,7 +215,7 @@ export class ExecuteConversationCommandHandler implements ICommandHandler<Execut
    * first attempt appended them before its process stopped: answer as of those events, decide nothing again.
    */
   private findEarlierExecution(
-    recorded: RecordedEvent[],
+    recorded: readonly RecordedEvent[],
     context: CommandContext,
   ): ConversationCommandResult | undefined {
     if (!context.idempotencyKey) return undefined;
@@ -235,12 +241,12 @@ export class ExecuteConversationCommandHandler implements ICommandHandler<Execut
     return { conversation, position, appendedTypes: appended.map((event) => event.type) };
   }
 
-  private preconditionFailed(recorded: RecordedEvent[], expectedRevision: bigint): Error {
-    const conversation = conversationDetails(recorded);
-    if (!conversation) return new NotFoundError(`No conversation ${recorded[0]?.streamId ?? ''}`);
+  private preconditionFailed(conversationId: string, stream: StreamView, expectedRevision: bigint): Error {
+    const conversation = stream.folded.summary;
+    if (!conversation) return new NotFoundError(`No conversation ${conversationId}`);
     return new PreconditionFailedError(
       `If-Match names revision ${expectedRevision}, but conversation ${conversation.id} is at revision ${conversation.revision}`,
-      { ...summaryOf(conversation) },
+      { ...conversation },
       conversation.revision,
     );
   }

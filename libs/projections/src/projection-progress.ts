@@ -2,7 +2,13 @@ import type { Position, RecordedEvent } from '@team-inbox/event-store';
 import type { Observable } from 'rxjs';
 
 /** What is told of an event once the read models show it: enough for live updates and the lag metric. */
-export type AppliedEvent = Pick<RecordedEvent, 'position' | 'streamId' | 'type' | 'recordedAt'>;
+export type AppliedEvent = Pick<RecordedEvent, 'position' | 'streamId' | 'type' | 'recordedAt'> & {
+  /**
+   * When the read models came to show it, where that was before this thread heard (the projector's own
+   * thread commits, then tells); now, where unset.
+   */
+  appliedAt?: Date;
+};
 
 /**
  * How far the read models are, as the rest of the server sees it, wherever the projector runs: in this

@@ -12,10 +12,12 @@ export function readModelFile(dataDir: string): string {
 }
 
 /**
- * 32 MiB in all: the views' hot index pages at 100,000 conversations, within 300 MB of RSS. Where the projector
- * has a thread of its own, its connection and the main thread's (the queries) take half each.
+ * The views' hot index pages at 100,000 conversations, within 300 MB of RSS. Where the projector has a
+ * thread of its own, the main thread's connection (the queries) keeps half, and the projector's a quarter:
+ * what it writes is the pages of recent activity, and the views' latency goal is the queries'.
  */
 export const READ_MODEL_CACHE_MIB = 32;
+export const PROJECTOR_THREAD_CACHE_MIB = READ_MODEL_CACHE_MIB / 4;
 
 export function openReadModelDatabase(filename: string, cacheMiB = READ_MODEL_CACHE_MIB): Database.Database {
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });

@@ -5,7 +5,13 @@
  */
 import { Controller, Get, Header, Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { ApiBearerAuth, ApiExcludeEndpoint } from '@nestjs/swagger';
-import { APPENDED_EVENTS, EVENT_STORE, type AppendedEvents, type EventStore } from '@team-inbox/event-store';
+import {
+  APPENDED_EVENTS,
+  EVENT_STORE,
+  SqliteEventStore,
+  type AppendedEvents,
+  type EventStore,
+} from '@team-inbox/event-store';
 import { InboundWebhooks } from '@team-inbox/integrations';
 import { WebhookSender } from '@team-inbox/outbound-webhooks';
 import { ProjectionProgress } from '@team-inbox/projections';
@@ -29,6 +35,12 @@ export class Metrics implements OnModuleDestroy {
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+  readonly eventStoreCommits = new Histogram({
+    name: 'team_inbox_event_store_commit_seconds',
+    help: "The embedded store's commits (a group commit's transaction, fsync included), each holding up the appends in it",
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
   readonly eventsAppended = new Counter({
     name: 'team_inbox_events_appended_total',
     help: 'Events appended to the log by this process, by type',
@@ -37,7 +49,7 @@ export class Metrics implements OnModuleDestroy {
   });
   readonly projectionLagSeconds = new Histogram({
     name: 'team_inbox_projection_lag_seconds',
-    help: 'From an event being appended to the read models showing it',
+    help: "From an event being appended to the read models showing it (the projector's commit)",
     buckets: [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 5],
     registers: [this.registry],
   });
@@ -58,6 +70,7 @@ export class Metrics implements OnModuleDestroy {
   private readonly deliveryOutcomes: Subscription;
 
   private readonly appended: Subscription;
+  private readonly stopObservingCommits: () => void;
 
   constructor(
     projector: ProjectionProgress,
@@ -69,11 +82,18 @@ export class Metrics implements OnModuleDestroy {
     collectDefaultMetrics({ register: this.registry });
     this.webhookOutcomes = inboundWebhooks.outcomes.subscribe((outcome) => this.inboundWebhooks.inc(outcome));
     this.deliveryOutcomes = webhookSender.attempts.subscribe((attempt) => this.webhookDeliveryAttempts.inc(attempt));
+    this.stopObservingCommits =
+      eventStore instanceof SqliteEventStore
+        ? eventStore.onCommit((durationMs) => this.eventStoreCommits.observe(durationMs / 1000))
+        : () => undefined;
     this.appended = appended.subscribe(({ events }) => {
       for (const event of events) this.eventsAppended.inc({ type: event.type });
     });
-    this.applied = projector.applied.subscribe((event) =>
-      this.projectionLagSeconds.observe(Math.max(0, Date.now() - event.recordedAt.getTime()) / 1000),
+    // To the commit that made the read models show it, wherever the projector runs.
+    this.applied = projector.applied.subscribe(({ recordedAt, appliedAt }) =>
+      this.projectionLagSeconds.observe(
+        Math.max(0, (appliedAt?.getTime() ?? Date.now()) - recordedAt.getTime()) / 1000,
+      ),
     );
     new Gauge({
       name: 'team_inbox_projection_lag_events',
@@ -110,6 +130,7 @@ export class Metrics implements OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
+    this.stopObservingCommits();
     this.applied.unsubscribe();
     this.appended.unsubscribe();
     this.webhookOutcomes.unsubscribe();

@@ -78,6 +78,20 @@ describe('SqliteEventStore (embedded specifics)', () => {
     expect(store.stats()).toEqual({ commits: 2, appendsCommitted: 65 });
   });
 
+  it('tells its commit listeners how long each commit took and how many appends it carried', async () => {
+    store = await open();
+    const commits: [number, number][] = [];
+    const stopListening = store.onCommit((durationMs, appends) => commits.push([durationMs, appends]));
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) => store.append(`timed-${i}`, [newEvent()], { expectedRevision: 'no_stream' })),
+    );
+    stopListening();
+    await store.append('timed-0', [newEvent()], { expectedRevision: 0n });
+
+    expect(commits).toEqual([[expect.any(Number), 8]]);
+    expect(commits[0][0]).toBeGreaterThan(0);
+  });
+
   it('folds the WAL into the database file from a worker thread, not on the committing connection', async () => {
     store = await open();
     const file = sqliteEventStoreFile(dataDir);

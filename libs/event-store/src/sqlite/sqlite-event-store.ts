@@ -95,6 +95,7 @@ export class SqliteEventStore implements EventStore {
   private flushScheduled = false;
   private closed = false;
   private checkpointer: WalCheckpointer | undefined;
+  private readonly commitListeners = new Set<(durationMs: number, appends: number) => void>();
   private readonly subscriptions: LocalSubscriptions;
 
   private readonly statements: {
@@ -218,19 +219,13 @@ export class SqliteEventStore implements EventStore {
   }
 
   /**
-   * Another thread of this process checkpoints the log from now on (the projector's, which has a connection
-   * to it already): this store's checkpointer thread stops, one thread and some 10 MB of RSS fewer.
+   * Another checkpointer thread of this process folds the log's WAL in from now on (the read models', where
+   * the projector has a thread of its own): this store's stops, one thread and some 10 MB of RSS fewer.
    */
   async handOverCheckpoints(): Promise<void> {
     const checkpointer = this.checkpointer;
     this.checkpointer = undefined;
     await checkpointer?.close();
-  }
-
-  /** Folds the WAL into the database file as far as no reader needs it (PASSIVE: waits for no one). */
-  checkpointWal(): void {
-    this.assertOpen();
-    this.db.pragma('wal_checkpoint(PASSIVE)');
   }
 
   /**
@@ -244,6 +239,15 @@ export class SqliteEventStore implements EventStore {
   subscribeToAll(options: SubscribeToAllOptions = {}): AllSubscription {
     this.assertOpen();
     return this.subscriptions.subscribe(options);
+  }
+
+  /**
+   * Called after each commit with how long it took, fsync included, on this thread: what every append in it
+   * waited for (a slow disk shows here first). For the server's metrics.
+   */
+  onCommit(listener: (durationMs: number, appends: number) => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
   }
 
   /** Transactions committed and appends they carried, since open: how well group commit is sharing. */
@@ -281,6 +285,7 @@ export class SqliteEventStore implements EventStore {
     if (batch.length === 0) return;
     this.pending = [];
     let outcomes: AppendOutcome[];
+    const started = performance.now();
     try {
       outcomes = this.appendBatch.immediate(batch);
     } catch (error) {
@@ -291,6 +296,7 @@ export class SqliteEventStore implements EventStore {
       return;
     }
     this.commits++;
+    const durationMs = performance.now() - started;
     outcomes.forEach((outcome, index) => {
       if (outcome.ok) {
         this.appendsCommitted++;
@@ -298,6 +304,8 @@ export class SqliteEventStore implements EventStore {
       } else batch[index].reject(outcome.error);
     });
     if (outcomes.some((outcome) => outcome.ok)) this.subscriptions.signal.notify();
+    // Last, once every append has its answer: a listener cannot hold one up.
+    for (const listener of this.commitListeners) listener(durationMs, batch.length);
   }
 
   /** Runs inside the batch transaction; all or nothing (see `flush`). */

@@ -39,6 +39,8 @@ export class WalCheckpointer {
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { files, intervalMs, driver: require.resolve('better-sqlite3') },
+      // It allocates next to nothing: the smallest young generation, not the process's.
+      resourceLimits: { maxYoungGenerationSizeMb: 1 },
     });
     this.worker.on('message', (message: string) => onError(message));
     this.worker.unref();

@@ -23,6 +23,6 @@ export type ToProjector = { type: 'appended' } | { type: 'stop' };
 
 export type FromProjector =
   /** After each stored batch: where the projector is, and the events it applied (none where a sibling had). */
-  | { type: 'progress'; checkpoint: Position; applied: PostedEvent[] }
+  | { type: 'progress'; checkpoint: Position; applied: PostedEvent[]; appliedAt: number }
   | { type: 'error'; message: string; error: string }
   | { type: 'stopped' };

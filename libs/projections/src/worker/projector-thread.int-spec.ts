@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { SqliteEventStore } from '@team-inbox/event-store';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
@@ -133,29 +133,5 @@ describe('ProjectorThread', () => {
     expect(logger.error).not.toHaveBeenCalled();
     expect(counts(db).every(({ n }) => n === 50)).toBe(true);
     expect(writes).toBeGreaterThan(0);
-  });
-
-  it("folds the read models' WAL into their file itself, off the main thread", async () => {
-    db.pragma('wal_checkpoint(TRUNCATE)');
-    const sizeBefore = statSync(db.name).size;
-    startThread();
-    let last = 0n;
-    for (let round = 0; round < 20; round++) {
-      const positions = await Promise.all(
-        Array.from({ length: 100 }, (_, index) =>
-          store.append(`stream-${round}-${index}`, [{ id: randomUUID(), type: 'Counted', data: {} }], {
-            expectedRevision: 'any',
-          }),
-        ),
-      );
-      appends.next();
-      last = positions[positions.length - 1].position;
-    }
-    expect(await thread.waitFor(last, 10_000)).toBe(true);
-
-    // Pages reach the database file only at a checkpoint; nothing on this thread runs one.
-    const deadline = Date.now() + 5_000;
-    while (statSync(db.name).size === sizeBefore && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(statSync(db.name).size).toBeGreaterThan(sizeBefore);
   });
 });

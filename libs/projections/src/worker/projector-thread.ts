@@ -44,6 +44,11 @@ export class ProjectorThread implements ProjectionProgress {
     this.position = this.storedCheckpoint();
   }
 
+  /** The log's file, which this thread's worker reads. */
+  get eventStoreFile(): string {
+    return this.data.eventStoreFile;
+  }
+
   get checkpoint(): Position {
     return this.position;
   }
@@ -96,7 +101,8 @@ export class ProjectorThread implements ProjectionProgress {
       case 'progress':
         if (message.checkpoint > this.position) this.position = message.checkpoint;
         for (const { position, streamId, type, recordedAt } of message.applied) {
-          this.applied.next({ position, streamId, type, recordedAt: new Date(recordedAt) });
+          const appliedAt = new Date(message.appliedAt);
+          this.applied.next({ position, streamId, type, recordedAt: new Date(recordedAt), appliedAt });
         }
         this.waiters.notify(this.position);
         return;

@@ -11,35 +11,23 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { inspect } from 'node:util';
 import type { Projection } from '../projection';
 import { Projector } from '../projector';
-import { READ_MODEL_CACHE_MIB, openReadModelDatabase } from '../read-model-database';
+import { PROJECTOR_THREAD_CACHE_MIB, openReadModelDatabase } from '../read-model-database';
 import type { FromProjector, PostedEvent, ProjectorWorkerData, ToProjector } from './projector-messages';
-
-const WAL_CHECKPOINT_INTERVAL_MS = 500;
 
 async function run(port: NonNullable<typeof parentPort>, data: ProjectorWorkerData): Promise<void> {
   const post = (message: FromProjector): void => port.postMessage(message);
   const projectionsModule = (await import(data.projectionsModule)) as Record<string, Type<Projection>[]>;
   const projections = projectionsModule[data.exportName].map((ProjectionClass) => new ProjectionClass());
-  // A reader only: the main thread's store writes; this thread folds the log's WAL into its file (below).
+  // A reader only: the main thread's store writes.
   const store = new SqliteEventStore({
     filename: data.eventStoreFile,
     backgroundCheckpoints: false,
     pollIntervalMs: data.pollIntervalMs,
   });
-  const db = openReadModelDatabase(data.readModelFile, READ_MODEL_CACHE_MIB / 2);
-  // The WALs of the read models and of the log are folded in here, between batches, off the main thread,
-  // as WalCheckpointer would; SQLite's own checkpoint on commit only past a large WAL.
+  const db = openReadModelDatabase(data.readModelFile, PROJECTOR_THREAD_CACHE_MIB);
+  // The WALs are folded in by a checkpointer thread of their own (ProjectionsModule): here, a checkpoint would
+  // hold up the batches behind it. SQLite's own checkpoint on commit only past a large WAL.
   db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
-  const foldWal = (): void => {
-    try {
-      db.pragma('wal_checkpoint(PASSIVE)');
-      // And the log's, which the main thread's store handed over (ProjectorThread): one thread fewer.
-      store.checkpointWal();
-    } catch (error) {
-      post({ type: 'error', message: 'A WAL could not be checkpointed', error: inspect(error) });
-    }
-  };
-  const walTimer = setInterval(foldWal, WAL_CHECKPOINT_INTERVAL_MS);
   const projector = new Projector(store, db, projections, {
     error: (message, error) => post({ type: 'error', message, error: inspect(error) }),
   });
@@ -48,16 +36,18 @@ async function run(port: NonNullable<typeof parentPort>, data: ProjectorWorkerDa
   let applied: PostedEvent[] = [];
   let posting = false;
   let checkpoint = projector.checkpoint;
+  let appliedAt = 0;
   projector.applied.subscribe(({ position, streamId, type, recordedAt }) =>
     applied.push({ position, streamId, type, recordedAt: recordedAt.getTime() }),
   );
   projector.progressed.subscribe((position) => {
     checkpoint = position;
+    appliedAt = Date.now(); // committed: from now on the read models show the batch
     if (posting) return;
     posting = true;
     process.nextTick(() => {
       posting = false;
-      post({ type: 'progress', checkpoint, applied });
+      post({ type: 'progress', checkpoint, applied, appliedAt });
       applied = [];
     });
   });
@@ -67,8 +57,6 @@ async function run(port: NonNullable<typeof parentPort>, data: ProjectorWorkerDa
     else
       void (async () => {
         await projector.stop();
-        clearInterval(walTimer);
-        foldWal();
         await store.close();
         db.close();
         post({ type: 'stopped' });
