@@ -21,9 +21,16 @@ import { SqliteEventStore, sqliteEventStoreFile } from '../libs/event-store/src'
 import { runBareSqlite } from './support/bare-sqlite';
 import type { WorkloadResult } from './support/command-workload';
 import { runEmmettPeer } from './support/emmett-peer';
-import { latencyPlotSvg, peakRssMb, runMixedLoad, seedInbox, type MixedLoadResult } from './support/mixed-load';
+import {
+  latencyPlotSvg,
+  peakRssMb,
+  runMixedLoad,
+  seedInbox,
+  type MixedLoadResult,
+  type SeededInbox,
+} from './support/mixed-load';
 import { runOurCommandLayer } from './support/our-command-layer';
-import { startServerProcess } from './support/server-process';
+import { startServerProcess, type ServerProcess } from './support/server-process';
 
 const ADMIN_TOKEN = `bench-admin-token-${'0123456789abcdef'.repeat(2)}`;
 const CONVERSATIONS_IN_PROCESS = Number(process.env.BENCH_CONVERSATIONS ?? 2000);
@@ -105,34 +112,56 @@ function loadRow(result: MixedLoadResult): string {
   return `| ${result.offeredCommandsPerSecond} | ${rate(result.commandsPerSecond)} | ${rate(result.queriesPerSecond)} | ${ms(all.p50)} / ${ms(all.p99)} / ${ms(all.p999)} | ≤ ${result.projectionLagP99AtMostMs} ms | ${rate(commits.count)}: p99.9 ≤ ${commits.p999AtMostMs} ms, ${commits.over5Ms} over 5 ms | ${JSON.stringify(result.errors)} |`;
 }
 
-async function httpLoad() {
-  return inDir('http', async (dataDir) => {
-    const server = await startServerProcess({ DATA_DIR: dataDir, INBOX_ADMIN_TOKEN: ADMIN_TOKEN }, PORT);
+/** A built server in a fresh DATA_DIR, seeded with 20 members and 2,000 conversations over HTTP. */
+async function withSeededServer<T>(
+  name: string,
+  port: number,
+  run: (server: ServerProcess, seed: SeededInbox) => Promise<T>,
+): Promise<T> {
+  return inDir(name, async (dataDir) => {
+    const server = await startServerProcess({ DATA_DIR: dataDir, INBOX_ADMIN_TOKEN: ADMIN_TOKEN }, port);
     try {
-      const seed = await seedInbox(server.baseUrl, ADMIN_TOKEN, { members: 20, conversations: 2000 });
-      log('');
-      log(`Over HTTP: mixed load, 30% commands, 70% queries; ${SECONDS} s a step after a warm-up`);
-      log(TABLE_HEAD);
-      const mixed: MixedLoadResult[] = [];
-      for (const offered of [...OFFERED, 'max' as const]) {
-        const result = await runMixedLoad(server.baseUrl, seed, {
-          durationSeconds: SECONDS,
-          commandsPerSecond: offered,
-          connections: offered === 'max' ? 32 : 64,
-        });
-        mixed.push(result);
-        log(loadRow(result));
-      }
-      log('');
-      log('Per route at 1,000 offered commands/s: p50 / p99 / p99.9 ms');
-      const atThousand = mixed.find((result) => result.offeredCommandsPerSecond === 1000);
-      for (const [route, summary] of Object.entries(atThousand?.routes ?? {})) {
-        log(`  ${route.padEnd(52)} ${ms(summary.p50)} / ${ms(summary.p99)} / ${ms(summary.p999)}`);
-      }
-      return { mixed, peakRssMb: peakRssMb(server.child.pid!) };
+      return await run(server, await seedInbox(server.baseUrl, ADMIN_TOKEN, { members: 20, conversations: 2000 }));
     } finally {
       await server.stop();
     }
+  });
+}
+
+/** One step a rate, then as fast as it goes, each printed as a row of the table. */
+async function rateSteps(
+  server: ServerProcess,
+  seed: SeededInbox,
+  offered: readonly number[],
+  commandShare?: number,
+): Promise<MixedLoadResult[]> {
+  log(TABLE_HEAD);
+  const results: MixedLoadResult[] = [];
+  for (const commandsPerSecond of [...offered, 'max' as const]) {
+    const result = await runMixedLoad(server.baseUrl, seed, {
+      durationSeconds: SECONDS,
+      commandsPerSecond,
+      connections: commandsPerSecond === 'max' ? 32 : 64,
+      commandShare,
+    });
+    results.push(result);
+    log(loadRow(result));
+  }
+  return results;
+}
+
+async function httpLoad() {
+  return withSeededServer('http', PORT, async (server, seed) => {
+    log('');
+    log(`Over HTTP: mixed load, 30% commands, 70% queries; ${SECONDS} s a step after a warm-up`);
+    const mixed = await rateSteps(server, seed, OFFERED);
+    log('');
+    log('Per route at 1,000 offered commands/s: p50 / p99 / p99.9 ms');
+    const atThousand = mixed.find((result) => result.offeredCommandsPerSecond === 1000);
+    for (const [route, summary] of Object.entries(atThousand?.routes ?? {})) {
+      log(`  ${route.padEnd(52)} ${ms(summary.p50)} / ${ms(summary.p99)} / ${ms(summary.p999)}`);
+    }
+    return { mixed, peakRssMb: peakRssMb(server.child.pid!) };
   });
 }
 
@@ -141,32 +170,15 @@ async function httpLoad() {
  * (tens of thousands of requests left unanswered), the same server would be measured in another state.
  */
 async function httpCommandsAlone() {
-  return inDir('http-commands', async (dataDir) => {
-    const server = await startServerProcess({ DATA_DIR: dataDir, INBOX_ADMIN_TOKEN: ADMIN_TOKEN }, PORT + 2);
-    try {
-      const seed = await seedInbox(server.baseUrl, ADMIN_TOKEN, { members: 20, conversations: 2000 });
-      log('');
-      log(`Over HTTP: commands alone; ${SECONDS} s a step`);
-      log(TABLE_HEAD);
-      const commandsAlone: MixedLoadResult[] = [];
-      for (const offered of [...COMMANDS_OFFERED, 'max' as const]) {
-        const result = await runMixedLoad(server.baseUrl, seed, {
-          durationSeconds: SECONDS,
-          commandsPerSecond: offered,
-          connections: offered === 'max' ? 32 : 64,
-          commandShare: 1,
-        });
-        commandsAlone.push(result);
-        log(loadRow(result));
-      }
-      const commandsOnly = commandsAlone[commandsAlone.length - 1];
-      log(
-        `Commands alone, as fast as they go: ${rate(commandsOnly.commandsPerSecond)} commands/s, p99 ${ms(commandsOnly.latency.all.p99)} ms`,
-      );
-      return { commandsAlone, commandsOnly, peakRssMb: peakRssMb(server.child.pid!) };
-    } finally {
-      await server.stop();
-    }
+  return withSeededServer('http-commands', PORT + 2, async (server, seed) => {
+    log('');
+    log(`Over HTTP: commands alone; ${SECONDS} s a step`);
+    const commandsAlone = await rateSteps(server, seed, COMMANDS_OFFERED, 1);
+    const commandsOnly = commandsAlone[commandsAlone.length - 1];
+    log(
+      `Commands alone, as fast as they go: ${rate(commandsOnly.commandsPerSecond)} commands/s, p99 ${ms(commandsOnly.latency.all.p99)} ms`,
+    );
+    return { commandsAlone, commandsOnly, peakRssMb: peakRssMb(server.child.pid!) };
   });
 }
 

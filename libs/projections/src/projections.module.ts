@@ -77,7 +77,7 @@ export class ProjectionsModule {
         ...projectionProviders,
         {
           provide: READ_MODEL_DB,
-          // Half the cache where the projector's thread has the other half (see openReadModelDatabase).
+          // Half the cache where the projector has a thread, and a connection, of its own (openReadModelDatabase).
           useFactory: (store: EventStore) =>
             openReadModelDatabase(
               readModelFile(options.dataDir),

@@ -98,14 +98,15 @@ export class ProjectorThread implements ProjectionProgress {
 
   private receive(message: FromProjector): void {
     switch (message.type) {
-      case 'progress':
+      case 'progress': {
         if (message.checkpoint > this.position) this.position = message.checkpoint;
+        const appliedAt = new Date(message.appliedAt);
         for (const { position, streamId, type, recordedAt } of message.applied) {
-          const appliedAt = new Date(message.appliedAt);
           this.applied.next({ position, streamId, type, recordedAt: new Date(recordedAt), appliedAt });
         }
         this.waiters.notify(this.position);
         return;
+      }
       case 'error':
         this.logger.error(`${message.message}\n${message.error}`);
         return;
