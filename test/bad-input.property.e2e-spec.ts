@@ -34,6 +34,7 @@ import {
 } from './support/bad-input';
 import { probe, probeOverSocket, type ProbeRequest, type ProbeResponse } from './support/http-probe';
 import { ADMIN_TOKEN, Inbox } from './support/inbox';
+import { eventually } from './support/eventually';
 
 const SEED = Number(process.env.BAD_INPUT_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const RUNS = Number(process.env.BAD_INPUT_RUNS ?? 100);
@@ -1468,14 +1469,4 @@ async function seed(inbox: Inbox, receiverUrl: string): Promise<World> {
     deliveryId,
     receiverUrl,
   };
-}
-
-async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await check();
-    if (result !== undefined) return result;
-    if (Date.now() > deadline) throw new Error('Condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

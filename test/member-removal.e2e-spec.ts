@@ -6,14 +6,7 @@ import { eventMetadata, systemActor } from '@team-inbox/core';
 import { SqliteEventStore, sqliteEventStoreFile } from '@team-inbox/event-store';
 import { randomUUID } from 'node:crypto';
 import { Inbox, type Conversation, type Member } from './support/inbox';
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('Condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+import { eventually } from './support/eventually';
 
 describe('member removal', () => {
   let inbox: Inbox;

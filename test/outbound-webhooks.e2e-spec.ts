@@ -13,6 +13,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import { Inbox, type Conversation, type Member } from './support/inbox';
 import { temporaryDataDir } from './support/test-app';
+import { eventually } from './support/eventually';
 
 /** Quick retries, so that a failing receiver is retried within the test's time. */
 const ENV = { OUTBOUND_WEBHOOK_FIRST_RETRY_MS: '50', OUTBOUND_WEBHOOK_MAX_RETRY_MS: '200' };
@@ -90,19 +91,6 @@ class Receiver {
   stop(): Promise<void> {
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
-
-async function eventually<T>(
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await check();
-    if (result) return result;
-    if (Date.now() > deadline) throw new Error('Condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 

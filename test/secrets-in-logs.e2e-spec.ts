@@ -14,6 +14,7 @@ import { createApp } from '../apps/inbox-api/src/create-app';
 import { loadAppConfig } from '@team-inbox/config';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { temporaryDataDir } from './support/test-app';
+import { eventually } from './support/eventually';
 
 const sign = (secret: string, body: string): string => createHmac('sha256', secret).update(body).digest('base64');
 
@@ -233,11 +234,3 @@ describe('tokens and secrets in the log', () => {
     expect(secrets.size).toBeGreaterThanOrEqual(16);
   });
 });
-
-async function eventually(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('Condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

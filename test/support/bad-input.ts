@@ -11,7 +11,7 @@ export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 export const codePoints = (text: string): number => [...text].length;
 
 /** Strings that break naive handling: NUL, bidi controls, zero-width, ZWJ emoji, lone surrogates, … */
-export const ODD_STRINGS = [
+const ODD_STRINGS = [
   '\u0000',
   'a\u0000b',
   '\u202Eevil\u202C',
@@ -54,7 +54,7 @@ export function unusualText(maxLength = 40): fc.Arbitrary<string> {
 const HUGE_UNITS = ['a', 'é', '字', '😀', '👩‍💻', '\u202E', '\u0000', '\uD800', ' '];
 
 /** A string of exactly `length` code points, made of `unit` repeated. */
-export function ofCodePoints(unit: string, length: number): string {
+function ofCodePoints(unit: string, length: number): string {
   const points = [...unit];
   return Array.from({ length }, (_, index) => points[index % points.length]).join('');
 }
@@ -99,7 +99,7 @@ export const deeplyNested: fc.Arbitrary<[string, string]> = fc
   ]);
 
 /** True where `text` parses as JSON as the server parses it (a leading BOM is skipped). */
-export function isJsonText(text: string): boolean {
+function isJsonText(text: string): boolean {
   try {
     JSON.parse(text.replace(/^\uFEFF/, ''));
     return true;
@@ -137,7 +137,7 @@ export function notJson(validJson: string): fc.Arbitrary<Buffer> {
 }
 
 /** Percent-encodes every byte of the UTF-8 form but letters, digits, `-`, `_` and `~`. */
-export function encodeSegment(text: string): string {
+function encodeSegment(text: string): string {
   return [...Buffer.from(text, 'utf8')]
     .map((byte) =>
       /[A-Za-z0-9\-_~]/.test(String.fromCharCode(byte))

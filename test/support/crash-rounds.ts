@@ -50,13 +50,13 @@ interface Credential extends ActorRef {
 }
 
 /** The events one append of a command must have put in one stream, in order. */
-export interface ExpectedAppend {
+interface ExpectedAppend {
   streamId: string;
   types: string[];
 }
 
 /** A command the server answered with 2xx: what the log must hold for it. */
-export interface AcknowledgedCommand {
+interface AcknowledgedCommand {
   key: string;
   actor: ActorRef;
   route: string;
@@ -102,7 +102,7 @@ export function newCrashSession(dataDir: string): CrashSession {
   };
 }
 
-export interface CrashRoundOptions {
+interface CrashRoundOptions {
   session: CrashSession;
   /** Seeds the workload's choices and the moment of the kill: a failing round is replayed with it. */
   seed: number;
@@ -438,6 +438,7 @@ function acknowledge(
   if (!command.belief) session.conversations.set(conversationId, belief);
   else command.apply(belief);
   const messageId = typeof json.messageId === 'string' ? json.messageId : undefined;
+  const expected = command.expected(conversationId);
   session.acknowledged.push({
     key: command.key,
     actor: { type: command.credential.type, id: command.credential.id },
@@ -446,7 +447,7 @@ function acknowledge(
     conversationId,
     position: String(json.position),
     messageId,
-    expected: command.expected(conversationId),
+    expected,
     round,
     retried,
   });
@@ -467,7 +468,7 @@ function acknowledge(
       `${describeCommand(command)}${retried ? ' (retried)' : ''}: answered ${JSON.stringify(answered)}, the client expected ${JSON.stringify(believed)}`,
     );
   }
-  const sendsMessage = command.expected(conversationId).some(({ types }) => types.includes('MessageSent'));
+  const sendsMessage = expected.some(({ types }) => types.includes('MessageSent'));
   if (sendsMessage !== (messageId !== undefined)) {
     violations.push(`${describeCommand(command)}: messageId ${messageId ?? 'missing'} in the answer`);
   }

@@ -96,12 +96,22 @@ function listItems(value: string): string[] {
   return value.split(',').map((item) => item.trim());
 }
 
+/**
+ * Unset, or a whole number from `min` to `max` (of `unit`): one message, naming the variable, for any way it
+ * is wrong.
+ */
+function OptionalWholeNumber(min: number, max: number, unit?: string): PropertyDecorator {
+  return (target, key) => {
+    const message = `${String(key)} must be a whole number${unit ? ` of ${unit}` : ''} from ${min} to ${max}`;
+    for (const decorate of [IsOptional(), IsInt({ message }), Min(min, { message }), Max(max, { message })]) {
+      decorate(target, key);
+    }
+  };
+}
+
 /** The variables as they arrive: strings, each checked with a message a person can act on. */
 class EnvironmentVariables {
-  @IsOptional()
-  @IsInt({ message: 'PORT must be a whole number from 1 to 65535' })
-  @Min(1, { message: 'PORT must be a whole number from 1 to 65535' })
-  @Max(65535, { message: 'PORT must be a whole number from 1 to 65535' })
+  @OptionalWholeNumber(1, 65_535)
   PORT?: number;
 
   @IsOptional()
@@ -145,44 +155,22 @@ class EnvironmentVariables {
   @IsIn(['on', 'off'], { message: 'OUTBOUND_WEBHOOKS must be on or off' })
   OUTBOUND_WEBHOOKS?: string;
 
-  @IsOptional()
-  @IsInt({ message: 'OUTBOUND_WEBHOOK_FIRST_RETRY_MS must be a whole number of milliseconds from 10 to 3600000' })
-  @Min(10, { message: 'OUTBOUND_WEBHOOK_FIRST_RETRY_MS must be a whole number of milliseconds from 10 to 3600000' })
-  @Max(3_600_000, {
-    message: 'OUTBOUND_WEBHOOK_FIRST_RETRY_MS must be a whole number of milliseconds from 10 to 3600000',
-  })
+  @OptionalWholeNumber(10, 3_600_000, 'milliseconds')
   OUTBOUND_WEBHOOK_FIRST_RETRY_MS?: number;
 
-  @IsOptional()
-  @IsInt({ message: 'OUTBOUND_WEBHOOK_MAX_RETRY_MS must be a whole number of milliseconds from 10 to 86400000' })
-  @Min(10, { message: 'OUTBOUND_WEBHOOK_MAX_RETRY_MS must be a whole number of milliseconds from 10 to 86400000' })
-  @Max(86_400_000, {
-    message: 'OUTBOUND_WEBHOOK_MAX_RETRY_MS must be a whole number of milliseconds from 10 to 86400000',
-  })
+  @OptionalWholeNumber(10, 86_400_000, 'milliseconds')
   OUTBOUND_WEBHOOK_MAX_RETRY_MS?: number;
 
-  @IsOptional()
-  @IsInt({ message: 'OUTBOUND_WEBHOOK_MAX_ATTEMPTS must be a whole number from 1 to 100' })
-  @Min(1, { message: 'OUTBOUND_WEBHOOK_MAX_ATTEMPTS must be a whole number from 1 to 100' })
-  @Max(100, { message: 'OUTBOUND_WEBHOOK_MAX_ATTEMPTS must be a whole number from 1 to 100' })
+  @OptionalWholeNumber(1, 100)
   OUTBOUND_WEBHOOK_MAX_ATTEMPTS?: number;
 
-  @IsOptional()
-  @IsInt({ message: 'OUTBOUND_WEBHOOK_TIMEOUT_MS must be a whole number of milliseconds from 100 to 60000' })
-  @Min(100, { message: 'OUTBOUND_WEBHOOK_TIMEOUT_MS must be a whole number of milliseconds from 100 to 60000' })
-  @Max(60_000, { message: 'OUTBOUND_WEBHOOK_TIMEOUT_MS must be a whole number of milliseconds from 100 to 60000' })
+  @OptionalWholeNumber(100, 60_000, 'milliseconds')
   OUTBOUND_WEBHOOK_TIMEOUT_MS?: number;
 
-  @IsOptional()
-  @IsInt({ message: 'AUTH_THROTTLE_MAX_FAILURES must be a whole number from 1 to 1000000' })
-  @Min(1, { message: 'AUTH_THROTTLE_MAX_FAILURES must be a whole number from 1 to 1000000' })
-  @Max(1_000_000, { message: 'AUTH_THROTTLE_MAX_FAILURES must be a whole number from 1 to 1000000' })
+  @OptionalWholeNumber(1, 1_000_000)
   AUTH_THROTTLE_MAX_FAILURES?: number;
 
-  @IsOptional()
-  @IsInt({ message: 'AUTH_THROTTLE_WINDOW_SECONDS must be a whole number of seconds from 1 to 86400' })
-  @Min(1, { message: 'AUTH_THROTTLE_WINDOW_SECONDS must be a whole number of seconds from 1 to 86400' })
-  @Max(86_400, { message: 'AUTH_THROTTLE_WINDOW_SECONDS must be a whole number of seconds from 1 to 86400' })
+  @OptionalWholeNumber(1, 86_400, 'seconds')
   AUTH_THROTTLE_WINDOW_SECONDS?: number;
 
   @IsOptional()

@@ -5,3 +5,4 @@ export * from './deterministic-id';
 export * from './keyed-lock';
 export * from './trim-string';
 export * from './http/no-fields.pipe';
+export * from './http/email-address';

@@ -3,7 +3,6 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   IsDefined,
-  IsEmail,
   IsObject,
   IsOptional,
   IsString,
@@ -13,7 +12,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { trimString } from '@team-inbox/core';
+import { EmailAddress, trimString } from '@team-inbox/core';
 
 /** API.md: a message body is 1 to 20,000 characters (longer is 413, as for a body over 1 MiB). */
 export const MAX_MESSAGE_CHARACTERS = 20_000;
@@ -32,10 +31,7 @@ export const OptionalCustomerName = (description?: string) =>
 export const OptionalCustomerEmail = () =>
   applyDecorators(
     ApiPropertyOptional({ example: 'ada@example.com' }),
-    // isEmail throws on a lone surrogate (it measures the address with encodeURI): refused before it (the
-    // rules listed here are checked in this order).
-    Matches(/^\P{Cs}*$/u, { message: 'customer.email must be an email address' }),
-    IsEmail({}, { message: 'customer.email must be an email address' }),
+    EmailAddress('customer.email must be an email address'),
     MaxLength(320, { message: 'customer.email must be at most 320 characters' }),
     IsString({ message: 'customer.email must be a string' }),
     Transform(trimString),

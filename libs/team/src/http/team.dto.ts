@@ -1,20 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import {
-  IsDefined,
-  IsEmail,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { MEMBER_ROLES, type MemberRole } from '../domain/team.events';
-import { trimString } from '@team-inbox/core';
+import { EmailAddress, trimString } from '@team-inbox/core';
 
 export class AddMemberDto {
   @ApiProperty({ example: 'Grace Hopper', minLength: 1, maxLength: 200 })
@@ -26,9 +14,7 @@ export class AddMemberDto {
   name!: string;
 
   @ApiProperty({ example: 'grace@example.com' })
-  @IsEmail({}, { message: 'email must be an email address' })
-  // isEmail throws on a lone surrogate (it measures the address with encodeURI): refused before it.
-  @Matches(/^\P{Cs}*$/u, { message: 'email must be an email address' })
+  @EmailAddress('email must be an email address')
   @MaxLength(320, { message: 'email must be at most 320 characters' })
   @IsString({ message: 'email must be a string' })
   @Transform(trimString)
