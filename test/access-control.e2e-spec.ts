@@ -10,6 +10,7 @@ import { issueToken, type Role } from '@team-inbox/team';
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { ADMIN_TOKEN, Inbox } from './support/inbox';
+import { ROUTE_ROLES } from './support/route-roles';
 
 type Identity =
   | 'no token'
@@ -43,48 +44,8 @@ const ROLE_OF: Partial<Record<Identity, Role>> = {
   integration: 'integration',
 };
 
-const ALL: Role[] = ['admin', 'agent', 'auditor', 'integration'];
-
-/**
- * API.md's table, route by route (README's for GET /me, /inbox/counts, /metrics, the integrations' secrets
- * and the outbound webhooks). `public`: no token asked (the shop webhooks authenticate by their signature).
- */
-const EXPECTED: Record<string, Role[] | 'public'> = {
-  'GET /health': 'public',
-  'GET /me': ALL,
-  'POST /members': ['admin'],
-  'GET /members': ['admin', 'agent', 'auditor'],
-  'DELETE /members/:id': ['admin'],
-  'POST /integrations': ['admin'],
-  'GET /integrations': ['admin'],
-  'PUT /integrations/:id/secret': ['admin'],
-  'POST /integrations/shopify/:integrationId/webhooks': 'public',
-  'POST /integrations/woocommerce/:integrationId/webhooks': 'public',
-  'POST /conversations': ['integration'],
-  'POST /conversations/:id/messages': ['admin', 'agent', 'integration'],
-  'POST /conversations/:id/assign': ['admin', 'agent'],
-  'POST /conversations/:id/unassign': ['admin', 'agent'],
-  'POST /conversations/:id/close': ['admin', 'agent'],
-  'POST /conversations/:id/reopen': ['admin', 'agent'],
-  'POST /store-events': ['integration'],
-  'GET /inbox': ['admin', 'agent'],
-  'GET /inbox/counts': ['admin', 'agent'],
-  'GET /conversations': ['admin', 'agent', 'auditor'],
-  'GET /conversations/:id': ['admin', 'agent', 'auditor'],
-  'GET /conversations/:id/history': ['admin', 'agent', 'auditor'],
-  'GET /audit/assignments': ['admin', 'auditor'],
-  'GET /stream': ['admin', 'agent'],
-  'GET /metrics': ['admin'],
-  'POST /webhooks': ['admin'],
-  'GET /webhooks': ['admin'],
-  'GET /webhooks/:id': ['admin'],
-  'DELETE /webhooks/:id': ['admin'],
-  'GET /webhooks/:id/deliveries': ['admin'],
-  'POST /webhooks/:id/deliveries/:deliveryId/redeliver': ['admin'],
-};
-
-const GUARDED = Object.entries(EXPECTED).filter((entry): entry is [string, Role[]] => entry[1] !== 'public');
-const PUBLIC = Object.keys(EXPECTED).filter((route) => EXPECTED[route] === 'public');
+const GUARDED = Object.entries(ROUTE_ROLES).filter((entry): entry is [string, Role[]] => entry[1] !== 'public');
+const PUBLIC = Object.keys(ROUTE_ROLES).filter((route) => ROUTE_ROLES[route] === 'public');
 
 /** The routes of the app's controllers, as `METHOD /path`: what the guard stands in front of. */
 function servedRoutes(app: INestApplication): string[] {
@@ -195,7 +156,7 @@ describe('who gets in: every route against every kind of caller', () => {
   afterAll(() => inbox.stop());
 
   it('has every route the app serves in the table, and serves every route in it', () => {
-    expect(servedRoutes(inbox.running.app)).toEqual(Object.keys(EXPECTED).sort());
+    expect(servedRoutes(inbox.running.app)).toEqual(Object.keys(ROUTE_ROLES).sort());
   });
 
   it('has every route of the OpenAPI document in the table', async () => {
@@ -208,7 +169,7 @@ describe('who gets in: every route against every kind of caller', () => {
       Object.keys(operations).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
     );
     expect(documented.length).toBeGreaterThan(20);
-    expect(documented.filter((route) => !(route in EXPECTED))).toEqual([]);
+    expect(documented.filter((route) => !(route in ROUTE_ROLES))).toEqual([]);
   });
 
   it.each(GUARDED)('%s: 401 without a valid token, 403 for other roles, in for %j', async (route, allowed) => {

@@ -11,6 +11,7 @@
  * The seed is in the describe's name and in a failure's report: `BAD_INPUT_SEED=<seed> npx jest test/bad-input
  * -t '<route>'` replays it; `BAD_INPUT_RUNS=<n>` sets the runs of each property (100).
  */
+import type { Role } from '@team-inbox/team';
 import { type FastifyInstance } from 'fastify';
 import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
@@ -35,13 +36,13 @@ import {
 import { probe, probeOverSocket, type ProbeRequest, type ProbeResponse } from './support/http-probe';
 import { ADMIN_TOKEN, Inbox } from './support/inbox';
 import { eventually } from './support/eventually';
+import { ROUTE_ROLES } from './support/route-roles';
 
 const SEED = Number(process.env.BAD_INPUT_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const RUNS = Number(process.env.BAD_INPUT_RUNS ?? 100);
 const BODY_LIMIT = 1024 * 1024;
 const SHOP_SECRET = 'shpss_bad-input-0123456789abcdef';
 
-type Role = 'admin' | 'agent' | 'auditor' | 'integration';
 const ROLES: readonly Role[] = ['admin', 'agent', 'auditor', 'integration'];
 
 /** What the seeding made: the tokens of each role and the ids the routes name. */
@@ -85,7 +86,6 @@ interface RouteCase {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** As Fastify's route table has it. */
   path: string;
-  roles: readonly Role[];
   /** Valid values of the path's parameters. */
   params?: (world: World) => Record<string, string>;
   /** A JSON body with these fields; `example` is a valid one (`nonce` keeps unique what must be). */
@@ -182,11 +182,10 @@ const noun = (max: number, trimmed = true): Field => ({ type: 'string', text: { 
 
 /** Every route the app serves that takes input. */
 const ROUTES: RouteCase[] = [
-  { method: 'GET', path: '/me', roles: ROLES },
+  { method: 'GET', path: '/me' },
   {
     method: 'POST',
     path: '/members',
-    roles: ['admin'],
     body: {
       fields: {
         name: noun(200),
@@ -196,26 +195,23 @@ const ROUTES: RouteCase[] = [
       example: (_, nonce) => ({ name: 'Grace Hopper', email: `grace.${nonce}@example.com`, role: 'agent' }),
     },
   },
-  { method: 'GET', path: '/members', roles: ['admin', 'agent', 'auditor'] },
+  { method: 'GET', path: '/members' },
   // Only unknown members: removing a seeded one would revoke a token the other cases use.
   {
     method: 'DELETE',
     path: '/members/:id',
-    roles: ['admin'],
     params: () => ({ id: crypto.randomUUID() }),
     noFields: true,
   },
   {
     method: 'POST',
     path: '/integrations',
-    roles: ['admin'],
     body: { fields: { name: noun(200) }, example: () => ({ name: 'Chat widget' }) },
   },
-  { method: 'GET', path: '/integrations', roles: ['admin'] },
+  { method: 'GET', path: '/integrations' },
   {
     method: 'PUT',
     path: '/integrations/:id/secret',
-    roles: ['admin'],
     params: (world) => ({ id: world.rotatingIntegrationId }),
     body: {
       fields: {
@@ -233,7 +229,6 @@ const ROUTES: RouteCase[] = [
   {
     method: 'POST',
     path: '/conversations',
-    roles: ['integration'],
     body: {
       fields: {
         customer: {
@@ -257,7 +252,6 @@ const ROUTES: RouteCase[] = [
   {
     method: 'GET',
     path: '/conversations',
-    roles: ['admin', 'agent', 'auditor'],
     query: {
       view: QUERY.view,
       assigneeId: QUERY.assigneeId,
@@ -269,19 +263,16 @@ const ROUTES: RouteCase[] = [
   {
     method: 'GET',
     path: '/conversations/:id',
-    roles: ['admin', 'agent', 'auditor'],
     params: (world) => ({ id: world.conversationId }),
   },
   {
     method: 'GET',
     path: '/conversations/:id/history',
-    roles: ['admin', 'agent', 'auditor'],
     params: (world) => ({ id: world.conversationId }),
   },
   {
     method: 'POST',
     path: '/conversations/:id/messages',
-    roles: ['integration', 'agent', 'admin'],
     params: (world) => ({ id: world.conversationId }),
     body: { fields: { body: { type: 'string', text: { max: 20_000 } } }, example: () => ({ body: 'Thanks!' }) },
     ifMatch: true,
@@ -289,7 +280,6 @@ const ROUTES: RouteCase[] = [
   {
     method: 'POST',
     path: '/conversations/:id/assign',
-    roles: ['agent', 'admin'],
     params: (world) => ({ id: world.conversationId }),
     body: {
       fields: { assigneeId: { type: 'string', maxLength: 36 } },
@@ -300,7 +290,6 @@ const ROUTES: RouteCase[] = [
   ...(['unassign', 'close', 'reopen'] as const).map((command): RouteCase => ({
     method: 'POST',
     path: `/conversations/:id/${command}`,
-    roles: ['agent', 'admin'],
     params: (world) => ({ id: world.conversationId }),
     noFields: true,
     ifMatch: true,
@@ -308,7 +297,6 @@ const ROUTES: RouteCase[] = [
   {
     method: 'POST',
     path: '/store-events',
-    roles: ['integration'],
     body: {
       fields: {
         id: { type: 'string', text: { max: 200 } },
@@ -338,22 +326,19 @@ const ROUTES: RouteCase[] = [
   {
     method: 'GET',
     path: '/inbox',
-    roles: ['agent', 'admin'],
     query: { limit: QUERY.limit, cursor: QUERY.cursor, minPosition: QUERY.minPosition },
   },
-  { method: 'GET', path: '/inbox/counts', roles: ['agent', 'admin'], query: { minPosition: QUERY.minPosition } },
+  { method: 'GET', path: '/inbox/counts', query: { minPosition: QUERY.minPosition } },
   {
     method: 'GET',
     path: '/audit/assignments',
-    roles: ['admin', 'auditor'],
     query: { since: QUERY.since, until: QUERY.since },
   },
-  { method: 'GET', path: '/stream', roles: ['agent', 'admin'], stream: true },
-  { method: 'GET', path: '/metrics', roles: ['admin'] },
+  { method: 'GET', path: '/stream', stream: true },
+  { method: 'GET', path: '/metrics' },
   {
     method: 'POST',
     path: '/webhooks',
-    roles: ['admin'],
     body: {
       fields: {
         url: { type: 'string', maxLength: 2000, url: true },
@@ -363,27 +348,24 @@ const ROUTES: RouteCase[] = [
       example: (world) => ({ url: `${world.receiverUrl}/fuzz`, eventTypes: ['conversation.reopened'] }),
     },
   },
-  { method: 'GET', path: '/webhooks', roles: ['admin'] },
-  { method: 'GET', path: '/webhooks/:id', roles: ['admin'], params: (world) => ({ id: world.webhookId }) },
+  { method: 'GET', path: '/webhooks' },
+  { method: 'GET', path: '/webhooks/:id', params: (world) => ({ id: world.webhookId }) },
   // Only unknown webhooks: removing the seeded one would leave the deliveries routes nothing to show.
   {
     method: 'DELETE',
     path: '/webhooks/:id',
-    roles: ['admin'],
     params: () => ({ id: crypto.randomUUID() }),
     noFields: true,
   },
   {
     method: 'GET',
     path: '/webhooks/:id/deliveries',
-    roles: ['admin'],
     params: (world) => ({ id: world.webhookId }),
     query: { status: QUERY.status, limit: QUERY.limit, cursor: QUERY.deliveryCursor },
   },
   {
     method: 'POST',
     path: '/webhooks/:id/deliveries/:deliveryId/redeliver',
-    roles: ['admin'],
     params: (world) => ({ id: world.webhookId, deliveryId: world.deliveryId }),
     noFields: true,
   },
@@ -446,6 +428,13 @@ const DOCUMENTED = [
 ];
 
 const routeKey = (route: { method: string; path: string }) => `${route.method} ${route.path}`;
+
+/** Who may call the route, from access-control's table: bad input is sent with their tokens. */
+function rolesOf(route: RouteCase): readonly Role[] {
+  const roles = ROUTE_ROLES[routeKey(route)];
+  if (roles === undefined || roles === 'public') throw new Error(`${routeKey(route)}: no roles in ROUTE_ROLES`);
+  return roles;
+}
 
 describe(`bad input on every route (fast-check seed ${SEED}, ${RUNS} runs a property)`, () => {
   let inbox: Inbox;
@@ -732,7 +721,7 @@ interface Base {
 
 function base(route: RouteCase, world: World): fc.Arbitrary<Base> {
   return fc
-    .record({ token: fc.constantFrom(...route.roles.flatMap((role) => world.tokens[role])), nonce: fc.uuid() })
+    .record({ token: fc.constantFrom(...rolesOf(route).flatMap((role) => world.tokens[role])), nonce: fc.uuid() })
     .map(({ token, nonce }) => ({
       token,
       params: route.params?.(world) ?? {},
@@ -958,8 +947,12 @@ function badParams(route: RouteCase, world: World): fc.Arbitrary<Attempt> | unde
 
 /** (f) Malformed Authorization, a role the route does not allow, bad Idempotency-Key, If-Match, Content-Type, … */
 function badHeaders(route: RouteCase, world: World): fc.Arbitrary<Attempt> {
-  const valid = new Set(route.roles.flatMap((role) => world.tokens[role]).map((token) => `Bearer ${token}`));
-  const others = ROLES.filter((role) => !route.roles.includes(role)).flatMap((role) => world.tokens[role]);
+  const valid = new Set(
+    rolesOf(route)
+      .flatMap((role) => world.tokens[role])
+      .map((token) => `Bearer ${token}`),
+  );
+  const others = ROLES.filter((role) => !rolesOf(route).includes(role)).flatMap((role) => world.tokens[role]);
   const from = base(route, world);
   const anyToken = world.tokens.admin[0];
   const options: fc.Arbitrary<Attempt>[] = [

@@ -161,8 +161,11 @@ describe('tokens and secrets in the log', () => {
     const order = JSON.stringify({ id: 820982911946154500, email: 'jon@example.com', name: '#1001' });
     const shopifySignature = sign(shopifySecret, order);
     secrets.set('a Shopify signature', shopifySignature);
-    for (const signature of [shopifySignature, sign('a wrong secret', order)]) {
-      await call('POST', `/integrations/shopify/${shopify.body.id}/webhooks`, {
+    for (const [signature, status] of [
+      [shopifySignature, 200],
+      [sign('a wrong secret', order), 401],
+    ] as const) {
+      const delivered = await call('POST', `/integrations/shopify/${shopify.body.id}/webhooks`, {
         rawBody: order,
         headers: {
           'content-type': 'application/json',
@@ -172,10 +175,11 @@ describe('tokens and secrets in the log', () => {
           'x-shopify-webhook-id': randomUUID(),
         },
       });
+      expect(delivered.status).toBe(status);
     }
     const wooSignature = sign(wooSecret, order);
     secrets.set('a WooCommerce signature', wooSignature);
-    await call('POST', `/integrations/woocommerce/${woo.body.id}/webhooks`, {
+    const wooDelivered = await call('POST', `/integrations/woocommerce/${woo.body.id}/webhooks`, {
       rawBody: order,
       headers: {
         'content-type': 'application/json',
@@ -184,6 +188,7 @@ describe('tokens and secrets in the log', () => {
         'x-wc-webhook-delivery-id': randomUUID(),
       },
     });
+    expect(wooDelivered.status).toBe(200);
 
     // An outbound webhook: its signing secret in the answer; a delivery that fails for good (logged).
     const webhook = await asAdmin('POST', '/webhooks', { url: receiverUrl, eventTypes: ['conversation.started'] });

@@ -1,30 +1,16 @@
 /**
  * The server as an operator starts it: its own process, configured by the environment, stopped by a signal.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './support/free-port';
+import { spawnServerFromSource, type ServerFromSource } from './support/server-from-source';
 import { temporaryDataDir } from './support/test-app';
 
-const MAIN = join(__dirname, '..', 'apps', 'inbox-api', 'src', 'main.ts');
-
-function startServer(env: NodeJS.ProcessEnv): {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | string>;
-} {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', MAIN], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+function startServer(env: NodeJS.ProcessEnv): ServerFromSource & { output: () => string } {
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | string>((resolve) =>
-    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
-  );
-  return { child, output: () => output, exited };
+  const server = spawnServerFromSource({ LOG_LEVEL: 'info', ...env }, (chunk) => (output += chunk.toString()));
+  return { ...server, output: () => output };
 }
 
 async function waitForHealth(url: string, timeoutMs: number): Promise<Response> {

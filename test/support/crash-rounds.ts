@@ -21,17 +21,16 @@ import {
   replayInto,
 } from '@team-inbox/projections';
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { READ_MODEL_PROJECTIONS } from '../../apps/inbox-api/src/read-model-projections';
 import { freePort } from './free-port';
+import { spawnServerFromSource } from './server-from-source';
 import { dumpTables } from './read-model-tables';
 
-const ROOT = join(__dirname, '..', '..');
-const MAIN = join(ROOT, 'apps', 'inbox-api', 'src', 'main.ts');
 /** Every key this workload sends starts so: a keyed event in the log without an acknowledgement is a stray. */
 const KEY_PREFIX = 'crash-';
 const START_TIMEOUT_MS = 60_000;
@@ -740,7 +739,7 @@ async function seedTeam(server: ServerChild, adminToken: string): Promise<NonNul
   return { members: [first, second], integration };
 }
 
-/** The server in a process of its own, started from source as in `test/server-process.e2e-spec.ts`. */
+/** The server in a process of its own, started from source (`spawnServerFromSource`). */
 class ServerChild {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
@@ -753,22 +752,15 @@ class ServerChild {
 
   static async start(session: CrashSession, output: OutputTail): Promise<ServerChild> {
     const port = await freePort();
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', MAIN], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
+    const { child, exited } = spawnServerFromSource(
+      {
         PORT: String(port),
         HOST: '127.0.0.1',
         DATA_DIR: session.dataDir,
         INBOX_ADMIN_TOKEN: session.adminToken,
         LOG_LEVEL: 'warn',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.on('data', (chunk: Buffer) => output.add(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => output.add(chunk));
-    const exited = new Promise<number | string>((resolve) =>
-      child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+      (chunk) => output.add(chunk),
     );
     const server = new ServerChild(child, `http://127.0.0.1:${port}`, session.dataDir, exited);
     const deadline = Date.now() + START_TIMEOUT_MS;
