@@ -89,6 +89,11 @@ export interface MixedLoadResult {
   commits: { count: number; p999AtMostMs: number; over5Ms: number };
   /** The load generator's own CPU over the measured window, in percent of one core. */
   clientCpuPercent: number;
+  /**
+   * Milliseconds from a request's scheduled time to its send (open model), counted in its latency: the load
+   * generator's 1 ms timer and event loop (on the same cores as the server), and waits for a free connection.
+   */
+  sendDelay: LatencySummary;
 }
 
 const SEED_CUSTOMER_MESSAGES = [
@@ -297,6 +302,7 @@ export async function runMixedLoad(
   const latencies = new Map<string, number[]>();
   const commandLatencies: number[] = [];
   const queryLatencies: number[] = [];
+  const sendDelays: number[] = [];
   const errors: Record<string, number> = {};
   let commandsAnswered = 0;
   let queriesAnswered = 0;
@@ -334,6 +340,9 @@ export async function runMixedLoad(
 
   const dispatch = (connection: RawConnection, operation: Operation): void => {
     inFlight++;
+    if (operation.scheduledAt >= measureFrom && operation.scheduledAt < measureUntil) {
+      sendDelays.push(performance.now() - operation.scheduledAt);
+    }
     const request: RawRequest = { bytes: operation.bytes, done: (status) => settle(operation, status) };
     connection.send(request);
   };
@@ -428,6 +437,7 @@ export async function runMixedLoad(
     projectionLagP99AtMostMs: histogramPercentile(before.lag, after.lag, 99) * 1000,
     commits: commitsBetween(before.commits, after.commits),
     clientCpuPercent: ((cpu.user + cpu.system) / 1000 / durationMs) * 100,
+    sendDelay: summarizeLatency(sendDelays),
   };
 }
 

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { join } from 'node:path';
-import { APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { AppConfig } from '@team-inbox/config';
 import { ConversationsModule } from '@team-inbox/conversations';
@@ -14,7 +14,6 @@ import { OutboundWebhooksModule } from '@team-inbox/outbound-webhooks';
 import { HealthController } from './health/health.controller';
 import { Metrics, MetricsController } from './metrics/metrics';
 import { createValidationPipe } from './http/validation';
-import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { READ_MODEL_PROJECTIONS } from './read-model-projections';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -64,7 +63,6 @@ export class AppModule {
         { provide: APP_CONFIG, useValue: config },
         { provide: APP_PIPE, useFactory: createValidationPipe },
         Metrics,
-        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
       ],
       exports: [APP_CONFIG],
     };

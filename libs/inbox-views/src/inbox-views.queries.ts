@@ -5,7 +5,13 @@
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type Database from 'better-sqlite3';
-import { UNASSIGNED, toSummary, type ConversationSummary, type SummaryRow } from '@team-inbox/conversations';
+import {
+  SUMMARY_COLUMNS,
+  UNASSIGNED,
+  toSummary,
+  type ConversationSummary,
+  type SummaryTuple,
+} from '@team-inbox/conversations';
 import { READ_MODEL_DB, StatementCache } from '@team-inbox/projections';
 import { decodeCursor, encodeCursor, type PageKey } from './cursor';
 
@@ -83,11 +89,11 @@ function viewFilter(view: View, byAssignee: boolean): string {
 }
 
 function prepare(db: Database.Database) {
-  const statements = new Map<string, Database.Statement<Record<string, unknown>, SummaryRow>>();
+  const statements = new Map<string, Database.Statement<Record<string, unknown>, SummaryTuple>>();
   const statement = (sql: string) => {
     let prepared = statements.get(sql);
     if (!prepared) {
-      prepared = db.prepare<Record<string, unknown>, SummaryRow>(sql);
+      prepared = db.prepare<Record<string, unknown>, SummaryTuple>(sql).raw(true);
       statements.set(sql, prepared);
     }
     return prepared;
@@ -95,13 +101,13 @@ function prepare(db: Database.Database) {
   return {
     page: (view: View, byAssignee: boolean, after: boolean) =>
       statement(
-        `SELECT * FROM conversation_summaries WHERE ${viewFilter(view, byAssignee)}${after ? ` AND ${AFTER}` : ''} ${ORDER}`,
+        `SELECT ${SUMMARY_COLUMNS} FROM conversation_summaries WHERE ${viewFilter(view, byAssignee)}${after ? ` AND ${AFTER}` : ''} ${ORDER}`,
       ),
     inbox: (after: boolean) => {
       const keyset = after ? ` AND ${AFTER}` : '';
       // Two index walks (mine, unassigned) merged: faster than one OR that no index serves in order.
       return statement(`
-        SELECT * FROM (
+        SELECT ${SUMMARY_COLUMNS} FROM (
           SELECT * FROM (SELECT * FROM conversation_summaries
             WHERE status = 'open' AND assignee_id = @assigneeId${keyset} ${ORDER})
           UNION ALL
@@ -128,7 +134,7 @@ abstract class PagedQueryHandler {
   constructor(@Inject(READ_MODEL_DB) protected readonly db: Database.Database) {}
 
   /** Reads one row more than asked, to know whether another page follows. */
-  protected page(rows: SummaryRow[], limit: number): Page {
+  protected page(rows: SummaryTuple[], limit: number): Page {
     const items = rows.slice(0, limit).map(toSummary);
     const last = items.at(-1);
     const key: PageKey | undefined =

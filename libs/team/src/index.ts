@@ -2,6 +2,7 @@ export * from './auth/access.decorators';
 export * from './auth/auth-throttle';
 export * from './auth/request-context';
 export * from './bootstrap-admin';
+export { IdempotencyInterceptor, IdempotentPost } from './idempotency/idempotency.interceptor';
 export * from './domain/team.events';
 export * from './principal';
 export * from './secrets/secret-box';

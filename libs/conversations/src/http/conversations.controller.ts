@@ -8,7 +8,6 @@ import {
   Param,
   ParseUUIDPipe,
   PayloadTooLargeException,
-  Post,
   Req,
   Res,
 } from '@nestjs/common';
@@ -16,7 +15,14 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import { NoFieldsPipe, NotFoundError, UnprocessableError, idFor, type CommandContext } from '@team-inbox/core';
 import { EVENT_STORE, collect, positionToString, type EventStore } from '@team-inbox/event-store';
-import { AllowedRoles, CurrentPrincipal, TeamDirectory, requestContext, type Principal } from '@team-inbox/team';
+import {
+  AllowedRoles,
+  CurrentPrincipal,
+  TeamDirectory,
+  requestContext,
+  type Principal,
+  IdempotentPost,
+} from '@team-inbox/team';
 import type { FastifyReply } from 'fastify';
 import { ExecuteConversationCommand, type ConversationCommandResult } from '../conversation-command';
 import { CustomerLinks } from '../customers/customer-links';
@@ -46,7 +52,7 @@ export class ConversationsController {
     private readonly customerLinks: CustomerLinks,
   ) {}
 
-  @Post()
+  @IdempotentPost()
   @AllowedRoles('integration')
   async start(
     @Body() body: StartConversationDto,
@@ -79,7 +85,7 @@ export class ConversationsController {
     return { ...result, messageId };
   }
 
-  @Post(':id/messages')
+  @IdempotentPost(':id/messages')
   @AllowedRoles('integration', 'agent', 'admin')
   async postMessage(
     @Param('id', uuid) conversationId: string,
@@ -104,7 +110,7 @@ export class ConversationsController {
     return { ...(await this.run(command, context, parseIfMatch(request.headers['if-match']), reply)), messageId };
   }
 
-  @Post(':id/assign')
+  @IdempotentPost(':id/assign')
   @HttpCode(200)
   @AllowedRoles('agent', 'admin')
   async assign(
@@ -123,7 +129,7 @@ export class ConversationsController {
     );
   }
 
-  @Post(':id/unassign')
+  @IdempotentPost(':id/unassign')
   @HttpCode(200)
   @AllowedRoles('agent', 'admin')
   unassign(
@@ -136,7 +142,7 @@ export class ConversationsController {
     return this.runWithoutFields('UnassignConversation', id, principal, request, reply);
   }
 
-  @Post(':id/close')
+  @IdempotentPost(':id/close')
   @HttpCode(200)
   @AllowedRoles('agent', 'admin')
   close(
@@ -149,7 +155,7 @@ export class ConversationsController {
     return this.runWithoutFields('CloseConversation', id, principal, request, reply);
   }
 
-  @Post(':id/reopen')
+  @IdempotentPost(':id/reopen')
   @HttpCode(200)
   @AllowedRoles('agent', 'admin')
   reopen(

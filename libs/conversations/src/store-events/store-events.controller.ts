@@ -1,9 +1,9 @@
 /** API.md's `POST /store-events`: a store's event on the customer's conversation. */
-import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { positionToString } from '@team-inbox/event-store';
-import { AllowedRoles, CurrentPrincipal, requestContext, type Principal } from '@team-inbox/team';
+import { AllowedRoles, CurrentPrincipal, requestContext, type Principal, IdempotentPost } from '@team-inbox/team';
 import { RecordStoreEventCommand, type StoreEventOutcome } from './record-store-event.command';
 import { StoreEventAcceptedResponse, StoreEventDto } from './store-events.dto';
 
@@ -14,7 +14,7 @@ import { StoreEventAcceptedResponse, StoreEventDto } from './store-events.dto';
 export class StoreEventsController {
   constructor(private readonly commandBus: CommandBus) {}
 
-  @Post()
+  @IdempotentPost()
   @HttpCode(202)
   @AllowedRoles('integration')
   @ApiResponse({ status: 202, type: StoreEventAcceptedResponse })

@@ -7,9 +7,9 @@
  * is quick: one command, well inside Shopify's 5 seconds; a topic it does not act on is acknowledged, so
  * that Shopify does not retry it and then drop the subscription.
  */
-import { Controller, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
+import { Controller, HttpCode, Param, ParseUUIDPipe, Req } from '@nestjs/common';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
-import { Public } from '@team-inbox/team';
+import { Public, IdempotentPost } from '@team-inbox/team';
 import { InboundWebhooks, headerValue, rawBodyOf } from '../verification/inbound-webhooks';
 import { parseWebhookBody } from '../verification/json-with-large-integers';
 import { SHOPIFY_ORDER_TOPICS, isShopifyOrderTopic, shopifyOrderEvent } from './shopify-orders';
@@ -20,7 +20,7 @@ type WebhookRequest = { headers: Record<string, string | string[] | undefined>; 
 export class ShopifyWebhooksController {
   constructor(private readonly webhooks: InboundWebhooks) {}
 
-  @Post(':integrationId/webhooks')
+  @IdempotentPost(':integrationId/webhooks')
   @Public()
   @HttpCode(200)
   @ApiExcludeEndpoint()

@@ -5,9 +5,9 @@
  * signature, and saves it only where the answer is exactly 200. Deliveries carry
  * `X-WC-Webhook-Signature`, checked on the raw bytes before anything parses them.
  */
-import { Controller, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
+import { Controller, HttpCode, Param, ParseUUIDPipe, Req } from '@nestjs/common';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
-import { Public } from '@team-inbox/team';
+import { Public, IdempotentPost } from '@team-inbox/team';
 import { InboundWebhooks, headerValue, rawBodyOf } from '../verification/inbound-webhooks';
 import { parseWebhookBody } from '../verification/json-with-large-integers';
 import { WOOCOMMERCE_ORDER_TOPICS, isWooCommerceOrderTopic, wooCommerceOrderEvent } from './woocommerce-orders';
@@ -20,7 +20,7 @@ const PING = /^webhook_id=\d{1,20}$/;
 export class WooCommerceWebhooksController {
   constructor(private readonly webhooks: InboundWebhooks) {}
 
-  @Post(':integrationId/webhooks')
+  @IdempotentPost(':integrationId/webhooks')
   @Public()
   @HttpCode(200)
   @ApiExcludeEndpoint()

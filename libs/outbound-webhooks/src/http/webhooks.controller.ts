@@ -8,7 +8,6 @@ import {
   HttpCode,
   Param,
   ParseUUIDPipe,
-  Post,
   Query as QueryParams,
   Req,
   ServiceUnavailableException,
@@ -17,7 +16,14 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ConflictError, NoFieldsPipe, NotFoundError } from '@team-inbox/core';
 import type { Position } from '@team-inbox/event-store';
-import { AllowedRoles, CurrentPrincipal, READ_YOUR_WRITES_MS, requestContext, type Principal } from '@team-inbox/team';
+import {
+  AllowedRoles,
+  CurrentPrincipal,
+  READ_YOUR_WRITES_MS,
+  requestContext,
+  type Principal,
+  IdempotentPost,
+} from '@team-inbox/team';
 import { Outbox, type Delivery, type Webhook } from '../delivery/outbox';
 import { WebhookDispatcher } from '../delivery/webhook-dispatcher';
 import { WebhookSender } from '../delivery/webhook-sender';
@@ -50,7 +56,7 @@ export class WebhooksController {
     @Inject(OUTBOUND_WEBHOOKS_CONFIG) private readonly config: OutboundWebhooksConfig,
   ) {}
 
-  @Post()
+  @IdempotentPost()
   @ApiResponse({ status: 201, type: CreatedWebhookResponse })
   async register(
     @Body() body: RegisterWebhookDto,
@@ -115,7 +121,7 @@ export class WebhooksController {
     };
   }
 
-  @Post(':id/deliveries/:deliveryId/redeliver')
+  @IdempotentPost(':id/deliveries/:deliveryId/redeliver')
   @HttpCode(202)
   @ApiResponse({ status: 202, type: DeliveryResponse })
   redeliver(

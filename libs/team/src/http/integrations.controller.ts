@@ -1,10 +1,11 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Put, Req } from '@nestjs/common';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Put, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { NotFoundError } from '@team-inbox/core';
 import { ProjectionProgress } from '@team-inbox/projections';
 import { AllowedRoles, CurrentPrincipal } from '../auth/access.decorators';
 import { requestContext } from '../auth/request-context';
+import { IdempotentPost } from '../idempotency/idempotency.interceptor';
 import type { Principal } from '../principal';
 import { RegisterIntegrationCommand, SetIntegrationWebhookSecretCommand } from '../team.commands';
 import { TeamDirectory } from '../team-directory';
@@ -30,7 +31,7 @@ export class IntegrationsController {
     private readonly directory: TeamDirectory,
   ) {}
 
-  @Post()
+  @IdempotentPost()
   @AllowedRoles('admin')
   @ApiResponse({ status: 201, type: CreatedIntegrationResponse })
   async register(

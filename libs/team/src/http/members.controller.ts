@@ -6,7 +6,6 @@ import {
   HttpCode,
   Param,
   ParseUUIDPipe,
-  Post,
   Req,
   ServiceUnavailableException,
 } from '@nestjs/common';
@@ -16,6 +15,7 @@ import { NoFieldsPipe } from '@team-inbox/core';
 import { ProcessManagers, ProjectionProgress } from '@team-inbox/projections';
 import { AllowedRoles, CurrentPrincipal } from '../auth/access.decorators';
 import { requestContext } from '../auth/request-context';
+import { IdempotentPost } from '../idempotency/idempotency.interceptor';
 import type { Principal } from '../principal';
 import { AddMemberCommand, RemoveMemberCommand } from '../team.commands';
 import { TeamDirectory } from '../team-directory';
@@ -47,7 +47,7 @@ export class MembersController {
     private readonly processManagers: ProcessManagers,
   ) {}
 
-  @Post()
+  @IdempotentPost()
   @AllowedRoles('admin')
   @ApiResponse({ status: 201, type: CreatedMemberResponse })
   async add(
