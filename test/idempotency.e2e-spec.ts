@@ -92,24 +92,27 @@ describe('Idempotency-Key', () => {
 
   // The key is checked on every POST route (declared with @IdempotentPost), before the route's own input.
   const POST_ROUTES = Object.entries(ROUTE_ROLES).filter(([route]) => route.startsWith('POST '));
-  it.each(POST_ROUTES)('honours the key on %s', async (route, roles) => {
-    const token =
-      roles === 'public'
-        ? null
-        : roles.includes('admin')
-          ? ADMIN_TOKEN
-          : roles.includes('agent')
-            ? alice.token
-            : chat.token;
-    const path = route.slice('POST '.length).replace(/:\w+/g, '00000000-0000-4000-8000-000000000000');
-    const response = await inbox.request('POST', path, {
-      token,
-      body: {},
-      headers: { 'idempotency-key': 'x'.repeat(201) },
-    });
-    expect(response.status).toBe(400);
-    expect(response.body).toMatchObject({ message: 'Idempotency-Key must be 1 to 200 printable ASCII characters' });
-  });
+  it.each(POST_ROUTES)(
+    'checks the key on %s, refusing a malformed one before the route reads its input',
+    async (route, roles) => {
+      const token =
+        roles === 'public'
+          ? null
+          : roles.includes('admin')
+            ? ADMIN_TOKEN
+            : roles.includes('agent')
+              ? alice.token
+              : chat.token;
+      const path = route.slice('POST '.length).replace(/:\w+/g, '00000000-0000-4000-8000-000000000000');
+      const response = await inbox.request('POST', path, {
+        token,
+        body: {},
+        headers: { 'idempotency-key': 'x'.repeat(201) },
+      });
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({ message: 'Idempotency-Key must be 1 to 200 printable ASCII characters' });
+    },
+  );
 
   it('records no refusal: a corrected retry with the same key runs', async () => {
     const conversation = await inbox.startConversation(chat.token);

@@ -18,10 +18,10 @@ import { EVENT_STORE, collect, positionToString, type EventStore } from '@team-i
 import {
   AllowedRoles,
   CurrentPrincipal,
+  IdempotentPost,
   TeamDirectory,
   requestContext,
   type Principal,
-  IdempotentPost,
 } from '@team-inbox/team';
 import type { FastifyReply } from 'fastify';
 import { ExecuteConversationCommand, type ConversationCommandResult } from '../conversation-command';

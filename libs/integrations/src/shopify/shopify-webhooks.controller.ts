@@ -9,7 +9,7 @@
  */
 import { Controller, HttpCode, Param, ParseUUIDPipe, Req } from '@nestjs/common';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
-import { Public, IdempotentPost } from '@team-inbox/team';
+import { IdempotentPost, Public } from '@team-inbox/team';
 import { InboundWebhooks, headerValue, rawBodyOf } from '../verification/inbound-webhooks';
 import { parseWebhookBody } from '../verification/json-with-large-integers';
 import { SHOPIFY_ORDER_TOPICS, isShopifyOrderTopic, shopifyOrderEvent } from './shopify-orders';

@@ -19,10 +19,10 @@ import type { Position } from '@team-inbox/event-store';
 import {
   AllowedRoles,
   CurrentPrincipal,
+  IdempotentPost,
   READ_YOUR_WRITES_MS,
   requestContext,
   type Principal,
-  IdempotentPost,
 } from '@team-inbox/team';
 import { Outbox, type Delivery, type Webhook } from '../delivery/outbox';
 import { WebhookDispatcher } from '../delivery/webhook-dispatcher';
