@@ -1,6 +1,8 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { EVENT_STORE, type EventStore } from '@team-inbox/event-store';
+import { recordIdempotentAnswers } from '@team-inbox/team';
 import type pino from 'pino';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
@@ -99,6 +101,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   answerMalformedRequests(fastify.server);
   registerBodyParsers(fastify);
   app.get(Metrics).timeCommands(fastify);
+  recordIdempotentAnswers(fastify, app.get<EventStore>(EVENT_STORE));
   logRequests(fastify, logger);
   await registerWebUi(fastify);
   app.useLogger(new PinoNestLogger(logger));

@@ -5,7 +5,7 @@ import { NotFoundError } from '@team-inbox/core';
 import { ProjectionProgress } from '@team-inbox/projections';
 import { AllowedRoles, CurrentPrincipal } from '../auth/access.decorators';
 import { requestContext } from '../auth/request-context';
-import { IdempotentPost } from '../idempotency/idempotency.interceptor';
+import { IdempotentPost } from '../idempotency/idempotency';
 import type { Principal } from '../principal';
 import { RegisterIntegrationCommand, SetIntegrationWebhookSecretCommand } from '../team.commands';
 import { TeamDirectory } from '../team-directory';

@@ -15,7 +15,7 @@ import { NoFieldsPipe } from '@team-inbox/core';
 import { ProcessManagers, ProjectionProgress } from '@team-inbox/projections';
 import { AllowedRoles, CurrentPrincipal } from '../auth/access.decorators';
 import { requestContext } from '../auth/request-context';
-import { IdempotentPost } from '../idempotency/idempotency.interceptor';
+import { IdempotentPost } from '../idempotency/idempotency';
 import type { Principal } from '../principal';
 import { AddMemberCommand, RemoveMemberCommand } from '../team.commands';
 import { TeamDirectory } from '../team-directory';
