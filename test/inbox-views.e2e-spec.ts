@@ -132,6 +132,29 @@ describe('inbox views', () => {
     expect(bobsConversations.body.items).toEqual([]);
   });
 
+  it('lists each conversation as its last command answered it: the same fields, the same values', async () => {
+    // Text that JSON must escape (quotes, backslashes, controls, non-ASCII), and no customer name.
+    const awkward = 'He said "hi"\\ then\tleft\n🙂 — naïve';
+    const started = await inbox.request<Conversation>('POST', '/conversations', {
+      token: chat.token,
+      body: { customer: { id: `odd-${randomUUID()}` }, subject: awkward, body: awkward },
+    });
+    expect(started.status).toBe(201);
+    const assigned = await inbox.request<Conversation>('POST', `/conversations/${started.body.id}/assign`, {
+      token: alice.token,
+      body: { assigneeId: 'me' },
+    });
+    const { position, ...summary } = assigned.body;
+    for (const path of ['/inbox', '/conversations?view=mine', `/conversations?view=all`]) {
+      const page = await inbox.request<Page>('GET', `${path}${path.includes('?') ? '&' : '?'}minPosition=${position}`, {
+        token: alice.token,
+      });
+      expect(page.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(page.body.items.find((item) => item.id === started.body.id)).toEqual(summary);
+    }
+    expect(summary).toMatchObject({ subject: awkward, customer: { name: null } });
+  });
+
   it('pages by keyset: every row once, in order, even when rows change between pages', async () => {
     const member = await inbox.addMember('Pager');
     const started: Conversation[] = [];

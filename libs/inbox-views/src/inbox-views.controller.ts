@@ -7,14 +7,10 @@ import { ProjectionProgress } from '@team-inbox/projections';
 import { AllowedRoles, CurrentPrincipal, type Principal } from '@team-inbox/team';
 import type { FastifyReply } from 'fastify';
 import { DEFAULT_PAGE_SIZE, ListConversationsDto, PageDto, ReadYourWritesDto } from './inbox-views.dto';
-import {
-  GetInboxQuery,
-  GetViewCountsQuery,
-  ListConversationsQuery,
-  type InboxPage,
-  type Page,
-  type ViewCounts,
-} from './inbox-views.queries';
+import { GetInboxQuery, GetViewCountsQuery, ListConversationsQuery, type ViewCounts } from './inbox-views.queries';
+
+/** What Fastify sends an object as: the pages come as JSON text, sent as they are. */
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** API.md: a query given `minPosition` waits up to 2 seconds for the projections to reach it. */
 export const READ_YOUR_WRITES_WAIT_MS = 2000;
@@ -34,8 +30,9 @@ export class InboxViewsController {
     @QueryParams() query: PageDto,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<InboxPage> {
+  ): Promise<string> {
     await this.readYourWrites(query, reply);
+    void reply.type(JSON_CONTENT_TYPE); // an InboxPage, as JSON already
     return this.queryBus.execute(new GetInboxQuery(principal.actor.id, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor));
   }
 
@@ -57,12 +54,13 @@ export class InboxViewsController {
     @QueryParams() query: ListConversationsDto,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Page> {
+  ): Promise<string> {
     const view = query.view ?? 'all';
     if (query.assigneeId && (view === 'mine' || view === 'unassigned')) {
       throw new BadRequestException(`assigneeId does not apply to view=${view}`);
     }
     await this.readYourWrites(query, reply);
+    void reply.type(JSON_CONTENT_TYPE); // a Page, as JSON already
     return this.queryBus.execute(
       new ListConversationsQuery(
         view,

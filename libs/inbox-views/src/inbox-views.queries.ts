@@ -1,17 +1,14 @@
 /**
  * The inbox views (API.md): each a walk down one index of the conversation summaries, newest activity
  * first, paged by keyset. Sent through the QueryBus.
+ *
+ * A page is answered as its JSON (in `Page`'s shape): SQLite writes each summary's (`SUMMARY_JSON`), and
+ * the controller sends the text as it is.
  */
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type Database from 'better-sqlite3';
-import {
-  SUMMARY_COLUMNS,
-  UNASSIGNED,
-  toSummary,
-  type ConversationSummary,
-  type SummaryTuple,
-} from '@team-inbox/conversations';
+import { SUMMARY_JSON, UNASSIGNED, type ConversationSummary } from '@team-inbox/conversations';
 import { READ_MODEL_DB, StatementCache } from '@team-inbox/projections';
 import { decodeCursor, encodeCursor, type PageKey } from './cursor';
 
@@ -27,7 +24,8 @@ export interface InboxPage extends Page {
   counts: { mine: number; unassigned: number };
 }
 
-export class ListConversationsQuery extends Query<Page> {
+/** Answered with the page's JSON, a `Page`. */
+export class ListConversationsQuery extends Query<string> {
   constructor(
     readonly view: View,
     /** The caller, for `mine`. */
@@ -40,7 +38,8 @@ export class ListConversationsQuery extends Query<Page> {
   }
 }
 
-export class GetInboxQuery extends Query<InboxPage> {
+/** Answered with the page's JSON, an `InboxPage`. */
+export class GetInboxQuery extends Query<string> {
   constructor(
     readonly callerId: string,
     readonly limit: number,
@@ -67,6 +66,9 @@ export class GetViewCountsQuery extends Query<ViewCounts> {
 }
 
 const ORDER = 'ORDER BY last_activity_at DESC, id DESC LIMIT @limit';
+/** A page's row: the summary's JSON, and its key for the next page's cursor. */
+type SummaryRow = [json: string, lastActivityAt: string, id: string];
+const SUMMARY_COLUMNS = `${SUMMARY_JSON}, last_activity_at, id`;
 const AFTER = '(last_activity_at, id) < (@lastActivityAt, @id)';
 
 /** WHERE clauses by view, and whether an assignee filter is added. */
@@ -89,11 +91,11 @@ function viewFilter(view: View, byAssignee: boolean): string {
 }
 
 function prepare(db: Database.Database) {
-  const statements = new Map<string, Database.Statement<Record<string, unknown>, SummaryTuple>>();
+  const statements = new Map<string, Database.Statement<Record<string, unknown>, SummaryRow>>();
   const statement = (sql: string) => {
     let prepared = statements.get(sql);
     if (!prepared) {
-      prepared = db.prepare<Record<string, unknown>, SummaryTuple>(sql).raw(true);
+      prepared = db.prepare<Record<string, unknown>, SummaryRow>(sql).raw(true);
       statements.set(sql, prepared);
     }
     return prepared;
@@ -133,13 +135,12 @@ abstract class PagedQueryHandler {
 
   constructor(@Inject(READ_MODEL_DB) protected readonly db: Database.Database) {}
 
-  /** Reads one row more than asked, to know whether another page follows. */
-  protected page(rows: SummaryTuple[], limit: number): Page {
-    const items = rows.slice(0, limit).map(toSummary);
+  /** `Page`'s fields as JSON; one row more than asked was read, to know whether another page follows. */
+  protected pageFields(rows: SummaryRow[], limit: number): string {
+    const items = rows.slice(0, limit);
     const last = items.at(-1);
-    const key: PageKey | undefined =
-      rows.length > limit && last ? { lastActivityAt: last.lastActivityAt, id: last.id } : undefined;
-    return { items, nextCursor: key ? encodeCursor(key) : null };
+    const key: PageKey | undefined = rows.length > limit && last ? { lastActivityAt: last[1], id: last[2] } : undefined;
+    return `"items":[${items.map(([json]) => json).join(',')}],"nextCursor":${JSON.stringify(key ? encodeCursor(key) : null)}`;
   }
 
   protected parameters(limit: number, cursor: string | undefined, assigneeId: string | undefined) {
@@ -149,25 +150,26 @@ abstract class PagedQueryHandler {
 
 @QueryHandler(ListConversationsQuery)
 export class ListConversationsHandler extends PagedQueryHandler implements IQueryHandler<ListConversationsQuery> {
-  async execute({ view, callerId, assigneeId, limit, cursor }: ListConversationsQuery): Promise<Page> {
+  async execute({ view, callerId, assigneeId, limit, cursor }: ListConversationsQuery): Promise<string> {
     const filterBy = view === 'mine' ? callerId : assigneeId;
     const statement = this.statements.for(this.db).page(view, filterBy !== undefined, cursor !== undefined);
-    return this.page(statement.all(this.parameters(limit, cursor, filterBy)), limit);
+    return `{${this.pageFields(statement.all(this.parameters(limit, cursor, filterBy)), limit)}}`;
   }
 }
 
 @QueryHandler(GetInboxQuery)
 export class GetInboxHandler extends PagedQueryHandler implements IQueryHandler<GetInboxQuery> {
-  async execute({ callerId, limit, cursor }: GetInboxQuery): Promise<InboxPage> {
+  async execute({ callerId, limit, cursor }: GetInboxQuery): Promise<string> {
     const statements = this.statements.for(this.db);
     const rows = statements.inbox(cursor !== undefined).all(this.parameters(limit, cursor, callerId));
     const counts = new Map(
       statements.counts.all(callerId, UNASSIGNED).map((row) => [row.assignee_key, row.open_count]),
     );
-    return {
-      ...this.page(rows, limit),
-      counts: { mine: counts.get(callerId) ?? 0, unassigned: counts.get(UNASSIGNED) ?? 0 },
+    const inboxCounts: InboxPage['counts'] = {
+      mine: counts.get(callerId) ?? 0,
+      unassigned: counts.get(UNASSIGNED) ?? 0,
     };
+    return `{${this.pageFields(rows, limit)},"counts":${JSON.stringify(inboxCounts)}}`;
   }
 }
 
