@@ -145,7 +145,7 @@ describe('inbox views', () => {
       body: { assigneeId: 'me' },
     });
     const { position, ...summary } = assigned.body;
-    for (const path of ['/inbox', '/conversations?view=mine', `/conversations?view=all`]) {
+    for (const path of ['/inbox', '/conversations?view=mine', '/conversations?view=all']) {
       const page = await inbox.request<Page>('GET', `${path}${path.includes('?') ? '&' : '?'}minPosition=${position}`, {
         token: alice.token,
       });

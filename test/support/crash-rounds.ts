@@ -28,8 +28,8 @@ import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { READ_MODEL_PROJECTIONS } from '../../apps/inbox-api/src/read-model-projections';
 import { freePort } from './free-port';
-import { spawnServerFromSource } from './server-from-source';
 import { dumpTables } from './read-model-tables';
+import { spawnServerFromSource } from './server-from-source';
 
 /** Every key this workload sends starts so: a keyed event in the log without an acknowledgement is a stray. */
 const KEY_PREFIX = 'crash-';
