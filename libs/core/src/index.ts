@@ -6,3 +6,4 @@ export * from './keyed-lock';
 export * from './trim-string';
 export * from './http/no-fields.pipe';
 export * from './http/email-address';
+export * from './http/json-content-type';

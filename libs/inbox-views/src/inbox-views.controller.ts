@@ -2,15 +2,13 @@
 import { BadRequestException, Controller, Get, Query as QueryParams, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { JSON_CONTENT_TYPE } from '@team-inbox/core';
 import { positionToString } from '@team-inbox/event-store';
 import { ProjectionProgress } from '@team-inbox/projections';
 import { AllowedRoles, CurrentPrincipal, type Principal } from '@team-inbox/team';
 import type { FastifyReply } from 'fastify';
 import { DEFAULT_PAGE_SIZE, ListConversationsDto, PageDto, ReadYourWritesDto } from './inbox-views.dto';
 import { GetInboxQuery, GetViewCountsQuery, ListConversationsQuery, type ViewCounts } from './inbox-views.queries';
-
-/** What Fastify sends an object as: the pages come as JSON text, sent as they are. */
-const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** API.md: a query given `minPosition` waits up to 2 seconds for the projections to reach it. */
 export const READ_YOUR_WRITES_WAIT_MS = 2000;

@@ -68,7 +68,7 @@ export class GetViewCountsQuery extends Query<ViewCounts> {
 const ORDER = 'ORDER BY last_activity_at DESC, id DESC LIMIT @limit';
 /** A page's row: the summary's JSON, and its key for the next page's cursor. */
 type SummaryRow = [json: string, lastActivityAt: string, id: string];
-const SUMMARY_COLUMNS = `${SUMMARY_JSON}, last_activity_at, id`;
+const PAGE_ROW_COLUMNS = `${SUMMARY_JSON}, last_activity_at, id`;
 const AFTER = '(last_activity_at, id) < (@lastActivityAt, @id)';
 
 /** WHERE clauses by view, and whether an assignee filter is added. */
@@ -103,13 +103,13 @@ function prepare(db: Database.Database) {
   return {
     page: (view: View, byAssignee: boolean, after: boolean) =>
       statement(
-        `SELECT ${SUMMARY_COLUMNS} FROM conversation_summaries WHERE ${viewFilter(view, byAssignee)}${after ? ` AND ${AFTER}` : ''} ${ORDER}`,
+        `SELECT ${PAGE_ROW_COLUMNS} FROM conversation_summaries WHERE ${viewFilter(view, byAssignee)}${after ? ` AND ${AFTER}` : ''} ${ORDER}`,
       ),
     inbox: (after: boolean) => {
       const keyset = after ? ` AND ${AFTER}` : '';
       // Two index walks (mine, unassigned) merged: faster than one OR that no index serves in order.
       return statement(`
-        SELECT ${SUMMARY_COLUMNS} FROM (
+        SELECT ${PAGE_ROW_COLUMNS} FROM (
           SELECT * FROM (SELECT * FROM conversation_summaries
             WHERE status = 'open' AND assignee_id = @assigneeId${keyset} ${ORDER})
           UNION ALL

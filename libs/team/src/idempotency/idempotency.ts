@@ -35,7 +35,7 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import type { Actor } from '@team-inbox/core';
-import { IDEMPOTENCY_WINDOW_MS, deterministicUuid } from '@team-inbox/core';
+import { IDEMPOTENCY_WINDOW_MS, JSON_CONTENT_TYPE, deterministicUuid } from '@team-inbox/core';
 import {
   EVENT_STORE,
   WrongExpectedRevisionError,
@@ -122,7 +122,7 @@ class ReplayFilter implements ExceptionFilter {
       .getResponse<FastifyReply>()
       .status(completed.status)
       .headers({ ...completed.headers, 'idempotent-replayed': 'true' })
-      .type('application/json; charset=utf-8')
+      .type(JSON_CONTENT_TYPE)
       .send(completed.body);
   }
 }
