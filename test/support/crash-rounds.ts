@@ -645,7 +645,7 @@ async function checkReadModels(session: CrashSession, violations: string[]): Pro
   const tables = projections.flatMap((projection) => [...projection.tables]);
   const store = new SqliteEventStore({
     filename: sqliteEventStoreFile(session.dataDir),
-    backgroundCheckpoints: false,
+    checkpoints: 'on-commit',
   });
   const live = openReadModelDatabase(readModelFile(session.dataDir));
   const rebuildFile = join(session.dataDir, 'crash-rebuild.sqlite');

@@ -35,7 +35,8 @@ export class AppModule {
             ? { store: eventStore }
             : config.eventStore === 'eventstoredb'
               ? { kind: 'eventstoredb', connectionString: config.eventStoreConnectionString ?? '' }
-              : { kind: 'sqlite', dataDir: config.dataDir },
+              : // The read models' checkpointer thread folds the log's WAL in too (ProjectionsModule).
+                { kind: 'sqlite', dataDir: config.dataDir, checkpoints: 'by-opener' },
         ),
         CqrsModule.forRoot(),
         ProjectionsModule.forRoot({

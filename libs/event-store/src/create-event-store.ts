@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import type { EventStore } from './event-store';
 import { EventStoreDbEventStore } from './eventstoredb/eventstoredb-event-store';
-import { SqliteEventStore } from './sqlite/sqlite-event-store';
+import { SqliteEventStore, type WalCheckpoints } from './sqlite/sqlite-event-store';
 
 export type EventStoreSettings =
-  { kind: 'sqlite'; dataDir: string } | { kind: 'eventstoredb'; connectionString: string };
+  | { kind: 'sqlite'; dataDir: string; checkpoints?: WalCheckpoints }
+  | { kind: 'eventstoredb'; connectionString: string };
 
 /** The embedded store's file inside `DATA_DIR`. */
 export function sqliteEventStoreFile(dataDir: string): string {
@@ -21,7 +22,11 @@ const SERVER_PAGE_SIZE = 100;
 export function createEventStore(settings: EventStoreSettings): EventStore {
   switch (settings.kind) {
     case 'sqlite':
-      return new SqliteEventStore({ filename: sqliteEventStoreFile(settings.dataDir), pageSize: SERVER_PAGE_SIZE });
+      return new SqliteEventStore({
+        filename: sqliteEventStoreFile(settings.dataDir),
+        pageSize: SERVER_PAGE_SIZE,
+        checkpoints: settings.checkpoints,
+      });
     case 'eventstoredb':
       return new EventStoreDbEventStore({ connectionString: settings.connectionString });
   }

@@ -1,7 +1,7 @@
 export * from './event-store';
 export * from './errors';
 export * from './create-event-store';
-export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite/sqlite-event-store';
+export { SqliteEventStore, type SqliteEventStoreOptions, type WalCheckpoints } from './sqlite/sqlite-event-store';
 export { EventStoreDbEventStore, type EventStoreDbEventStoreOptions } from './eventstoredb/eventstoredb-event-store';
 export { InMemoryEventStore } from './in-memory/in-memory-event-store';
 export { APPENDED_EVENTS, EventStoreModule, type AppendedEvents } from './event-store.module';

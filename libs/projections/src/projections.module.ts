@@ -36,15 +36,17 @@ class ProjectorLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
   constructor(
     private readonly projector: ProjectionProgress,
     @Inject(READ_MODEL_DB) private readonly db: Database.Database,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
   onApplicationBootstrap(): void {
     // As for the log: the read models' WAL is folded in from a worker thread, off the event loop.
     this.db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
-    // Where the projector has a thread of its own, the log's WAL is folded in by this same checkpointer
-    // thread (the store handed it over): one thread, and some 10 MB of RSS, fewer.
+    // An embedded log opened to be folded in by its opener is folded in by this same thread: one thread,
+    // and some 10 MB of RSS, fewer.
     const files = [this.db.name];
-    if (this.projector instanceof ProjectorThread) files.push(this.projector.eventStoreFile);
+    if (this.store instanceof SqliteEventStore && this.store.checkpoints === 'by-opener')
+      files.push(this.store.filename);
     this.checkpointer = new WalCheckpointer(files);
     this.projector.start();
   }
@@ -102,8 +104,6 @@ export class ProjectionsModule {
             if (!worker || !(store instanceof SqliteEventStore)) return new Projector(store, db, projections, logger);
             // The tables exist before anything on this thread prepares a query on them.
             for (const projection of projections) projection.setUp(db);
-            // The read models' checkpointer thread folds the log's WAL in too (ProjectorLifecycle).
-            void store.handOverCheckpoints();
             const data = { eventStoreFile: store.filename, readModelFile: db.name, ...worker };
             return new ProjectorThread(data, db, appends, logger);
           },

@@ -96,19 +96,17 @@ describe('SqliteEventStore (embedded specifics)', () => {
     store = await open();
     const file = sqliteEventStoreFile(dataDir);
     const sizeBefore = statSync(file).size;
-    for (let i = 0; i < 20; i++) {
-      await store.append(
-        `wal-${i}`,
-        Array.from({ length: 50 }, () => newEvent('Padding', { text: 'x'.repeat(200) })),
-        {
-          expectedRevision: 'no_stream',
-        },
-      );
-    }
+    await appendPadding(store);
     // Far below the writer's own autocheckpoint threshold: only the worker moves pages into the file.
-    const deadline = Date.now() + 5000;
-    while (statSync(file).size <= sizeBefore && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(statSync(file).size).toBeGreaterThan(sizeBefore + 200 * 1000);
+    expect(await fileSizeAfterFolding(file, sizeBefore + 200 * 1000)).toBeGreaterThan(sizeBefore + 200 * 1000);
+  });
+
+  it('leaves the WAL to its opener when opened with checkpoints by-opener: no thread, no fold on commit', async () => {
+    store = new SqliteEventStore({ filename: sqliteEventStoreFile(dataDir), checkpoints: 'by-opener' });
+    const file = sqliteEventStoreFile(dataDir);
+    const sizeBefore = statSync(file).size;
+    await appendPadding(store);
+    expect(await fileSizeAfterFolding(file, sizeBefore, 1000)).toBe(sizeBefore);
   });
 
   it('still writes appends accepted before close', async () => {
@@ -138,3 +136,18 @@ describe('SqliteEventStore (embedded specifics)', () => {
     }
   });
 });
+
+/** 20 commits of 50 events, about 300 KB: far below the fallback autocheckpoint. */
+async function appendPadding(store: SqliteEventStore): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    const events = Array.from({ length: 50 }, () => newEvent('Padding', { text: 'x'.repeat(200) }));
+    await store.append(`wal-${i}`, events, { expectedRevision: 'no_stream' });
+  }
+}
+
+/** The file's size once it passes `expected`, or after `waitMs`. */
+async function fileSizeAfterFolding(file: string, expected: number, waitMs = 5000): Promise<number> {
+  const deadline = Date.now() + waitMs;
+  while (statSync(file).size <= expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  return statSync(file).size;
+}

@@ -30,6 +30,8 @@ import { LocalSubscriptions, type LocalLog } from '../local-subscription';
 import { validateAppend } from '../validate-append';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, WalCheckpointer } from './wal-checkpointer';
 
+export type WalCheckpoints = 'own-thread' | 'by-opener' | 'on-commit';
+
 export interface SqliteEventStoreOptions {
   /** The database file; its folder is created if missing. */
   filename: string;
@@ -41,10 +43,13 @@ export interface SqliteEventStoreOptions {
   /** Events fetched per query while reading or catching up. */
   pageSize?: number;
   /**
-   * Checkpoint the WAL from a worker thread (the default), rather than on the committing connection:
-   * see `wal-checkpointer.ts`.
+   * Who folds the WAL into the file (see `wal-checkpointer.ts`):
+   * - `own-thread` (the default): a checkpointer thread this store starts;
+   * - `by-opener`: a checkpointer thread of whoever opened the store (the server's read models' one, which
+   *   folds both files: one thread fewer); only past `FALLBACK_AUTOCHECKPOINT_PAGES` does a commit fold it;
+   * - `on-commit`: SQLite's own, on the committing connection (a reader thread that never commits).
    */
-  backgroundCheckpoints?: boolean;
+  checkpoints?: WalCheckpoints;
   /**
    * A ceiling on the file, in pages (SQLite's `max_page_count`, per connection): past it an append fails
    * as on a full disk. How the tests fill the disk; an operator may cap the log's size with it too.
@@ -86,6 +91,7 @@ export class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite' as const;
   /** The database file: what a reader in another thread or process opens. */
   readonly filename: string;
+  readonly checkpoints: WalCheckpoints;
 
   private readonly db: Database.Database;
   private readonly pageSize: number;
@@ -94,7 +100,7 @@ export class SqliteEventStore implements EventStore {
   private appendsCommitted = 0;
   private flushScheduled = false;
   private closed = false;
-  private checkpointer: WalCheckpointer | undefined;
+  private readonly checkpointer: WalCheckpointer | undefined;
   private readonly commitListeners = new Set<(durationMs: number, appends: number) => void>();
   private readonly subscriptions: LocalSubscriptions;
 
@@ -128,10 +134,9 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
     if (options.maxPageCount !== undefined) this.db.pragma(`max_page_count = ${Math.trunc(options.maxPageCount)}`);
-    if (options.backgroundCheckpoints ?? true) {
-      this.db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
-      this.checkpointer = new WalCheckpointer([options.filename]);
-    }
+    this.checkpoints = options.checkpoints ?? 'own-thread';
+    if (this.checkpoints !== 'on-commit') this.db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+    if (this.checkpoints === 'own-thread') this.checkpointer = new WalCheckpointer([options.filename]);
 
     this.statements = {
       currentRevision: this.db.prepare(
@@ -216,16 +221,6 @@ export class SqliteEventStore implements EventStore {
       remaining -= rows.length;
       after = BigInt(rows[rows.length - 1][0]);
     }
-  }
-
-  /**
-   * Another checkpointer thread of this process folds the log's WAL in from now on (the read models', where
-   * the projector has a thread of its own): this store's stops, one thread and some 10 MB of RSS fewer.
-   */
-  async handOverCheckpoints(): Promise<void> {
-    const checkpointer = this.checkpointer;
-    this.checkpointer = undefined;
-    await checkpointer?.close();
   }
 
   /**

@@ -50,7 +50,7 @@ describe('ProjectorThread', () => {
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'projector-thread-'));
-    store = new SqliteEventStore({ filename: join(dir, 'events.sqlite'), backgroundCheckpoints: false });
+    store = new SqliteEventStore({ filename: join(dir, 'events.sqlite'), checkpoints: 'on-commit' });
     db = openReadModelDatabase(join(dir, 'read-models.sqlite'));
     new CountingProjection().setUp(db);
     appends = new Subject<void>();

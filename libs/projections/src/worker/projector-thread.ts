@@ -44,11 +44,6 @@ export class ProjectorThread implements ProjectionProgress {
     this.position = this.storedCheckpoint();
   }
 
-  /** The log's file, which this thread's worker reads. */
-  get eventStoreFile(): string {
-    return this.data.eventStoreFile;
-  }
-
   get checkpoint(): Position {
     return this.position;
   }

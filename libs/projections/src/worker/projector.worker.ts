@@ -21,7 +21,7 @@ async function run(port: NonNullable<typeof parentPort>, data: ProjectorWorkerDa
   // A reader only: the main thread's store writes.
   const store = new SqliteEventStore({
     filename: data.eventStoreFile,
-    backgroundCheckpoints: false,
+    checkpoints: 'on-commit',
     pollIntervalMs: data.pollIntervalMs,
   });
   const db = openReadModelDatabase(data.readModelFile, PROJECTOR_THREAD_CACHE_MIB);
