@@ -30,13 +30,13 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        // The embedded log's WAL is folded in by the read models' checkpointer thread (ProjectionsModule).
         EventStoreModule.forRoot(
           eventStore
             ? { store: eventStore }
             : config.eventStore === 'eventstoredb'
               ? { kind: 'eventstoredb', connectionString: config.eventStoreConnectionString ?? '' }
-              : // The read models' checkpointer thread folds the log's WAL in too (ProjectionsModule).
-                { kind: 'sqlite', dataDir: config.dataDir, checkpoints: 'by-opener' },
+              : { kind: 'sqlite', dataDir: config.dataDir, checkpoints: 'by-opener' },
         ),
         CqrsModule.forRoot(),
         ProjectionsModule.forRoot({
