@@ -4,6 +4,7 @@
  * between a command's append and the recording of its response.
  */
 import { EventStoreUnavailableError } from '@team-inbox/event-store';
+import type { Role } from '@team-inbox/team';
 import { ADMIN_TOKEN, Inbox, type Conversation, type Member } from './support/inbox';
 import { ROUTE_ROLES } from './support/route-roles';
 
@@ -91,18 +92,15 @@ describe('Idempotency-Key', () => {
   });
 
   // The key is checked on every POST route (declared with @IdempotentPost), before the route's own input.
+  const tokenFor = (roles: readonly Role[]): string => {
+    if (roles.includes('admin')) return ADMIN_TOKEN;
+    return roles.includes('agent') ? alice.token : chat.token;
+  };
   const POST_ROUTES = Object.entries(ROUTE_ROLES).filter(([route]) => route.startsWith('POST '));
   it.each(POST_ROUTES)(
     'checks the key on %s, refusing a malformed one before the route reads its input',
     async (route, roles) => {
-      const token =
-        roles === 'public'
-          ? null
-          : roles.includes('admin')
-            ? ADMIN_TOKEN
-            : roles.includes('agent')
-              ? alice.token
-              : chat.token;
+      const token = roles === 'public' ? null : tokenFor(roles);
       const path = route.slice('POST '.length).replace(/:\w+/g, '00000000-0000-4000-8000-000000000000');
       const response = await inbox.request('POST', path, {
         token,

@@ -4,7 +4,7 @@
  * threshold (some 80 MB).
  */
 import { EVENT_STORE, sqliteEventStoreFile, type EventStore } from '@team-inbox/event-store';
-import { randomUUID } from 'node:crypto';
+import { appendWalPadding } from '@team-inbox/event-store/testing/wal-padding';
 import { statSync } from 'node:fs';
 import { eventually } from './support/eventually';
 import { startApp, type RunningApp } from './support/test-app';
@@ -21,14 +21,7 @@ describe('the server on the embedded store', () => {
     const file = sqliteEventStoreFile(running.config.dataDir);
     const sizeBefore = statSync(file).size;
 
-    for (let i = 0; i < 20; i++) {
-      const events = Array.from({ length: 50 }, () => ({
-        id: randomUUID(),
-        type: 'Padding',
-        data: { text: 'x'.repeat(200) },
-      }));
-      await store.append(`padding-${i}`, events, { expectedRevision: 'no_stream' });
-    }
+    await appendWalPadding(store);
 
     await eventually(() => statSync(file).size > sizeBefore + 200 * 1000);
   });

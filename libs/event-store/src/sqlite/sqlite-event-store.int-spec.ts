@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { sqliteEventStoreFile } from '../create-event-store';
 import type { RecordedEvent } from '../event-store';
 import { collect, describeEventStoreContract, newEvent } from '../testing/event-store.contract';
+import { appendWalPadding } from '../testing/wal-padding';
 import { SqliteEventStore } from './sqlite-event-store';
 
 const dataDirs: string[] = [];
@@ -96,7 +97,7 @@ describe('SqliteEventStore (embedded specifics)', () => {
     store = await open();
     const file = sqliteEventStoreFile(dataDir);
     const sizeBefore = statSync(file).size;
-    await appendPadding(store);
+    await appendWalPadding(store);
     // Far below the writer's own autocheckpoint threshold: only the worker moves pages into the file.
     expect(await fileSizeAfterFolding(file, sizeBefore + 200 * 1000)).toBeGreaterThan(sizeBefore + 200 * 1000);
   });
@@ -105,7 +106,7 @@ describe('SqliteEventStore (embedded specifics)', () => {
     store = new SqliteEventStore({ filename: sqliteEventStoreFile(dataDir), checkpoints: 'by-opener' });
     const file = sqliteEventStoreFile(dataDir);
     const sizeBefore = statSync(file).size;
-    await appendPadding(store);
+    await appendWalPadding(store);
     expect(await fileSizeAfterFolding(file, sizeBefore, 1000)).toBe(sizeBefore);
   });
 
@@ -136,14 +137,6 @@ describe('SqliteEventStore (embedded specifics)', () => {
     }
   });
 });
-
-/** 20 commits of 50 events, about 300 KB: far below the fallback autocheckpoint. */
-async function appendPadding(store: SqliteEventStore): Promise<void> {
-  for (let i = 0; i < 20; i++) {
-    const events = Array.from({ length: 50 }, () => newEvent('Padding', { text: 'x'.repeat(200) }));
-    await store.append(`wal-${i}`, events, { expectedRevision: 'no_stream' });
-  }
-}
 
 /** The file's size once it passes `expected`, or after `waitMs`. */
 async function fileSizeAfterFolding(file: string, expected: number, waitMs = 5000): Promise<number> {
