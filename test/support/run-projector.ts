@@ -7,7 +7,7 @@ import { Projector, openReadModelDatabase, readModelFile } from '@team-inbox/pro
 import { READ_MODEL_PROJECTIONS } from '../../apps/inbox-api/src/read-model-projections';
 
 const dataDir = process.env.DATA_DIR ?? '';
-const store = new SqliteEventStore({ filename: sqliteEventStoreFile(dataDir) });
+const store = new SqliteEventStore({ filename: sqliteEventStoreFile(dataDir), readOnly: true });
 const projector = new Projector(
   store,
   openReadModelDatabase(readModelFile(dataDir)),

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sqliteEventStoreFile } from '../create-event-store';
+import { EventStoreUnavailableError } from '../errors';
 import type { RecordedEvent } from '../event-store';
 import { collect, describeEventStoreContract, newEvent } from '../testing/event-store.contract';
 import { appendWalPadding } from '../testing/wal-padding';
@@ -108,6 +109,65 @@ describe('SqliteEventStore (embedded specifics)', () => {
     const sizeBefore = statSync(file).size;
     await appendWalPadding(store);
     expect(await fileSizeAfterFolding(file, sizeBefore, 1000)).toBe(sizeBefore);
+  });
+
+  it('commits in a thread of its own: the event loop runs on while a commit waits for the disk', async () => {
+    store = await open();
+    // Another connection holds the write lock: the commit waits for it, as it would for a slow fsync.
+    const lockHolder = new Database(sqliteEventStoreFile(dataDir));
+    try {
+      lockHolder.exec('BEGIN IMMEDIATE');
+      let answered = false;
+      const appended = store.append('waiting', [newEvent()], { expectedRevision: 'no_stream' }).finally(() => {
+        answered = true;
+      });
+      // On the event loop, the commit would hold this timer up until the lock's 5-s busy timeout had passed.
+      const timerFired = await new Promise<number>((resolve) => {
+        const started = performance.now();
+        setTimeout(() => resolve(performance.now() - started), 200);
+      });
+      expect(timerFired).toBeLessThan(1000);
+      expect(answered).toBe(false);
+
+      lockHolder.exec('COMMIT');
+      await expect(appended).resolves.toMatchObject({ nextRevision: 0n });
+      expect(await collect(store.readStream('waiting'))).toHaveLength(1);
+    } finally {
+      lockHolder.close();
+    }
+  });
+
+  it('fails every append of a commit that cannot be written as the store being unavailable, and takes the next', async () => {
+    store = new SqliteEventStore({ filename: sqliteEventStoreFile(dataDir), maxPageCount: 64 });
+    const big = { text: 'x'.repeat(512 * 1024) };
+    const refused = await Promise.allSettled([
+      store.append('full-0', [newEvent('Big', big)], { expectedRevision: 'no_stream' }),
+      store.append('full-1', [newEvent()], { expectedRevision: 'no_stream' }),
+    ]);
+    expect(refused.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
+    for (const outcome of refused) {
+      expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(EventStoreUnavailableError);
+      expect(String((outcome as PromiseRejectedResult).reason)).toMatch(/cannot write: database or disk is full/);
+    }
+    expect(await collect(store.readAll())).toEqual([]);
+
+    await expect(store.append('full-1', [newEvent()], { expectedRevision: 'no_stream' })).resolves.toMatchObject({
+      nextRevision: 0n,
+    });
+  });
+
+  it('takes no appends when opened read-only, and reads what the writer commits', async () => {
+    store = await open();
+    const reader = new SqliteEventStore({ filename: sqliteEventStoreFile(dataDir), readOnly: true });
+    try {
+      await expect(reader.append('read-only', [newEvent()], { expectedRevision: 'no_stream' })).rejects.toThrow(
+        /opened read-only/,
+      );
+      await store.append('written', [newEvent()], { expectedRevision: 'no_stream' });
+      expect(await collect(reader.readAll())).toMatchObject([{ streamId: 'written' }]);
+    } finally {
+      await reader.close();
+    }
   });
 
   it('still writes appends accepted before close', async () => {

@@ -1,23 +1,21 @@
 /**
  * The embedded event store: one SQLite file (WAL, synchronous=FULL), the default that needs no server.
  *
- * Appends are queued and written together, one transaction (so one fsync) per turn of the event loop:
- * concurrent commands share commits. Each append inside that transaction is all or nothing (a savepoint
- * where it has several events), so a refused append leaves its neighbours untouched. Positions are SQLite rowids: assigned under the single
- * write lock and never reused (nothing is deleted), so a reader that has seen position p never later
- * finds a new event below p.
+ * Appends are queued and written together by the log's writer thread (`log-writer-thread.ts`), one
+ * transaction, so one fsync, per batch: concurrent commands share commits, and the event loop answers
+ * requests while the disk syncs. Each append resolves once its commit is on disk. Reads (streams, the
+ * log, subscriptions) go through this thread's own connection, which sees every commit the writer has
+ * acknowledged.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EventStoreClosedError, EventStoreUnavailableError, WrongExpectedRevisionError } from '../errors';
 import type {
-  ActualRevision,
   AllSubscription,
   AppendOptions,
   AppendResult,
   EventStore,
-  ExpectedRevision,
   JsonObject,
   NewEvent,
   Position,
@@ -28,6 +26,8 @@ import type {
 } from '../event-store';
 import { LocalSubscriptions, type LocalLog } from '../local-subscription';
 import { validateAppend } from '../validate-append';
+import { UNAVAILABLE_CODES, type AppendOutcome, type AppendRefusal, type AppendRequest } from './log-writer';
+import { LogWriterThread } from './log-writer-thread';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, WalCheckpointer } from './wal-checkpointer';
 
 export type WalCheckpoints = 'own-thread' | 'by-opener' | 'on-commit';
@@ -55,6 +55,8 @@ export interface SqliteEventStoreOptions {
    * as on a full disk. How the tests fill the disk; an operator may cap the log's size with it too.
    */
   maxPageCount?: number;
+  /** Opened only to read (the projector thread's store): no writer thread, and `append` refuses. */
+  readOnly?: boolean;
 }
 
 /** A row of eventsAfterPosition: position, stream_id, revision, event_id, type, data, metadata, recorded_at. */
@@ -72,20 +74,13 @@ interface EventRow {
 }
 
 interface PendingAppend {
-  streamId: string;
-  events: readonly NewEvent[];
-  expectedRevision: ExpectedRevision;
+  request: AppendRequest;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
 }
 
-type AppendOutcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
-
 const SCHEMA_VERSION = 1;
-const SYNCHRONOUS_FULL = 2;
-
-/** SQLite result codes meaning the store cannot take writes now, rather than that the append is wrong. */
-const UNAVAILABLE_CODES = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|CANTOPEN|READONLY|CORRUPT|NOTADB|PROTOCOL)/;
+const MAX_BATCHES_IN_FLIGHT = 2;
 
 export class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite' as const;
@@ -95,11 +90,16 @@ export class SqliteEventStore implements EventStore {
 
   private readonly db: Database.Database;
   private readonly pageSize: number;
+  private readonly writer: LogWriterThread | undefined;
   private pending: PendingAppend[] = [];
+  /** Batches handed to the writer thread and not yet answered, and the last of them. */
+  private batchesInFlight = 0;
+  private lastBatch: Promise<void> | undefined;
   private commits = 0;
   private appendsCommitted = 0;
   private flushScheduled = false;
   private closed = false;
+  private closing: Promise<void> | undefined;
   private readonly checkpointer: WalCheckpointer | undefined;
   private readonly commitListeners = new Set<(durationMs: number, appends: number) => void>();
   private readonly subscriptions: LocalSubscriptions;
@@ -109,11 +109,8 @@ export class SqliteEventStore implements EventStore {
     findEventInStream: Database.Statement<[string, string], { revision: number | bigint }>;
     eventsFromRevision: Database.Statement<[string, bigint, number], EventRow>;
     eventsAfterPosition: Database.Statement<[bigint, number], EventTuple>;
-    insert: Database.Statement<[string, bigint, string, string, string, string, number]>;
     head: Database.Statement<[], { position: number | bigint | null }>;
   };
-  private readonly appendInSavepoint: (append: PendingAppend) => AppendResult;
-  private readonly appendBatch: Database.Transaction<(batch: PendingAppend[]) => AppendOutcome[]>;
 
   constructor(options: SqliteEventStoreOptions) {
     this.pageSize = options.pageSize ?? 1000;
@@ -122,20 +119,26 @@ export class SqliteEventStore implements EventStore {
     this.db = new Database(options.filename);
     this.db.defaultSafeIntegers(true);
     const journalMode = String(this.db.pragma('journal_mode = WAL', { simple: true }));
-    // FULL: a commit is on disk before append resolves. NORMAL would lose the last commits on power loss.
-    this.db.pragma('synchronous = FULL');
-    const synchronous = Number(this.db.pragma('synchronous', { simple: true }));
-    if (journalMode !== 'wal' || synchronous !== SYNCHRONOUS_FULL) {
+    if (journalMode !== 'wal') {
       this.db.close();
       throw new Error(
-        `${options.filename} cannot be opened as a durable event store: journal_mode=${journalMode}, synchronous=${synchronous} (need wal and 2, FULL)`,
+        `${options.filename} cannot be opened as a durable event store: journal_mode=${journalMode} (need wal)`,
       );
     }
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
-    if (options.maxPageCount !== undefined) this.db.pragma(`max_page_count = ${Math.trunc(options.maxPageCount)}`);
     this.checkpoints = options.checkpoints ?? 'own-thread';
-    if (this.checkpoints !== 'on-commit') this.db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+    // Started now, so that the first command does not wait for a thread to start.
+    this.writer = options.readOnly
+      ? undefined
+      : new LogWriterThread(
+          {
+            filename: options.filename,
+            maxPageCount: options.maxPageCount,
+            walAutocheckpointPages: this.checkpoints === 'on-commit' ? undefined : FALLBACK_AUTOCHECKPOINT_PAGES,
+          },
+          commitFailure,
+        );
     if (this.checkpoints === 'own-thread') this.checkpointer = new WalCheckpointer([options.filename]);
 
     this.statements = {
@@ -155,10 +158,6 @@ export class SqliteEventStore implements EventStore {
         )
         .raw(true)
         .safeIntegers(false),
-      insert: this.db.prepare(
-        `INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      ),
       head: this.db.prepare('SELECT max(position) AS position FROM events'),
     };
 
@@ -170,32 +169,26 @@ export class SqliteEventStore implements EventStore {
       pageSize: this.pageSize,
       pollIntervalMs: options.pollIntervalMs ?? 100,
     });
-
-    this.appendInSavepoint = this.db.transaction((append: PendingAppend) => this.writeAppend(append));
-    this.appendBatch = this.db.transaction((batch: PendingAppend[]) =>
-      batch.map((append): AppendOutcome => {
-        try {
-          // A single INSERT that fails writes nothing; several need a savepoint so that a failure undoes them all.
-          const result = append.events.length === 1 ? this.writeAppend(append) : this.appendInSavepoint(append);
-          return { ok: true, result };
-        } catch (error) {
-          if (isUnavailable(error)) throw error; // the whole commit is lost: fail every append in it
-          return { ok: false, error };
-        }
-      }),
-    );
   }
 
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     this.assertOpen();
+    if (!this.writer) throw new Error(`${this.filename} was opened read-only: it takes no appends`);
     validateAppend(streamId, events);
+    const request: AppendRequest = {
+      streamId,
+      expectedRevision: options.expectedRevision,
+      // Serialised here, not in the writer thread: a string crosses threads faster than the object it encodes.
+      events: events.map(({ id, type, data, metadata }) => ({
+        id,
+        type,
+        data: JSON.stringify(data),
+        metadata: JSON.stringify(metadata ?? {}),
+      })),
+    };
     return new Promise<AppendResult>((resolve, reject) => {
-      this.pending.push({ streamId, events, expectedRevision: options.expectedRevision, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        // setImmediate, not a microtask: requests whose I/O completes in this loop turn join the batch.
-        setImmediate(() => this.flush());
-      }
+      this.pending.push({ request, resolve, reject });
+      this.scheduleFlush();
     });
   }
 
@@ -237,8 +230,8 @@ export class SqliteEventStore implements EventStore {
   }
 
   /**
-   * Called after each commit with how long it took, fsync included, on this thread: what every append in it
-   * waited for (a slow disk shows here first). For the server's metrics.
+   * Called after each commit with how long its transaction took in the writer thread, fsync included: what
+   * every append in it waited for (a slow disk shows here first). For the server's metrics.
    */
   onCommit(listener: (durationMs: number, appends: number) => void): () => void {
     this.commitListeners.add(listener);
@@ -263,100 +256,67 @@ export class SqliteEventStore implements EventStore {
     } catch (error) {
       throw new EventStoreUnavailableError('The SQLite event store cannot be read', { cause: error });
     }
+    await this.writer?.ready(); // and written: its writer thread has the file open
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.flush(); // what was accepted before close is still written, not dropped
+  /** Appends accepted before close are still written, not dropped; then the threads stop. */
+  close(): Promise<void> {
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  private async closeOnce(): Promise<void> {
     this.closed = true;
+    for (this.flush(); this.batchesInFlight > 0; this.flush()) await this.lastBatch;
     await this.subscriptions.closeAll();
+    await this.writer?.close();
     await this.checkpointer?.close();
     this.db.close();
   }
 
+  /**
+   * Hands what is pending to the writer thread as one batch. Up to two are in flight: the thread starts on
+   * the next as soon as it has committed one, while this thread answers the first.
+   */
   private flush(): void {
     this.flushScheduled = false;
+    const writer = this.writer;
+    if (!writer || this.batchesInFlight >= MAX_BATCHES_IN_FLIGHT || this.pending.length === 0) return;
     const batch = this.pending;
-    if (batch.length === 0) return;
     this.pending = [];
-    let outcomes: AppendOutcome[];
-    const started = performance.now();
-    try {
-      outcomes = this.appendBatch.immediate(batch);
-    } catch (error) {
-      const failure = isUnavailable(error)
-        ? new EventStoreUnavailableError(`The SQLite event store cannot write: ${describe(error)}`, { cause: error })
-        : error;
-      for (const append of batch) append.reject(failure);
-      return;
-    }
+    this.batchesInFlight++;
+    this.lastBatch = writer
+      .write(batch.map((append) => append.request))
+      .then(
+        ({ outcomes, durationMs }) => this.answer(batch, outcomes, durationMs),
+        (error: unknown) => {
+          for (const append of batch) append.reject(error);
+        },
+      )
+      .finally(() => {
+        this.batchesInFlight--;
+        if (this.pending.length > 0) this.scheduleFlush();
+      });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // setImmediate, not a microtask: requests whose I/O completes in this loop turn join the batch.
+    setImmediate(() => this.flush());
+  }
+
+  private answer(batch: PendingAppend[], outcomes: AppendOutcome[], durationMs: number): void {
     this.commits++;
-    const durationMs = performance.now() - started;
     outcomes.forEach((outcome, index) => {
       if (outcome.ok) {
         this.appendsCommitted++;
         batch[index].resolve(outcome.result);
-      } else batch[index].reject(outcome.error);
+      } else batch[index].reject(refusalError(outcome.refusal));
     });
     if (outcomes.some((outcome) => outcome.ok)) this.subscriptions.signal.notify();
     // Last, once every append has its answer: a listener cannot hold one up.
     for (const listener of this.commitListeners) listener(durationMs, batch.length);
-  }
-
-  /** Runs inside the batch transaction; all or nothing (see `flush`). */
-  private writeAppend({ streamId, events, expectedRevision }: PendingAppend): AppendResult {
-    const current = this.currentRevision(streamId);
-    if (expectedRevision === 'any' || !revisionMatches(expectedRevision, current)) {
-      // A retried append that had succeeded finds its events where it expected to write them.
-      const replay = this.findEarlierAppend(streamId, events, expectedRevision);
-      if (replay) return replay;
-      if (expectedRevision !== 'any') throw new WrongExpectedRevisionError(streamId, expectedRevision, current);
-    }
-    let revision = current === 'no_stream' ? -1n : current;
-    let position = 0n;
-    const recordedAt = Date.now();
-    for (const event of events) {
-      revision += 1n;
-      const { lastInsertRowid } = this.statements.insert.run(
-        streamId,
-        revision,
-        event.id,
-        event.type,
-        JSON.stringify(event.data),
-        JSON.stringify(event.metadata ?? {}),
-        recordedAt,
-      );
-      position = BigInt(lastInsertRowid);
-    }
-    return { nextRevision: revision, position };
-  }
-
-  /**
-   * Where these very event ids are already in the stream, right after the revision expected, the append
-   * is a retry of one that succeeded: answer as it was answered then, write nothing.
-   */
-  private findEarlierAppend(
-    streamId: string,
-    events: readonly NewEvent[],
-    expectedRevision: ExpectedRevision,
-  ): AppendResult | undefined {
-    const first = this.statements.findEventInStream.get(streamId, events[0].id);
-    if (!first) return undefined;
-    const firstRevision = BigInt(first.revision);
-    const expectedFirst =
-      expectedRevision === 'any' ? firstRevision : expectedRevision === 'no_stream' ? 0n : expectedRevision + 1n;
-    if (firstRevision !== expectedFirst) return undefined;
-
-    const stored = this.statements.eventsFromRevision.all(streamId, firstRevision, events.length);
-    const sameEvents = stored.length === events.length && stored.every((row, i) => row.event_id === events[i].id);
-    if (!sameEvents) return undefined;
-    const last = stored[stored.length - 1];
-    return { nextRevision: BigInt(last.revision), position: BigInt(last.position) };
-  }
-
-  private currentRevision(streamId: string): ActualRevision {
-    const row = this.statements.currentRevision.get(streamId);
-    return row ? BigInt(row.revision) : 'no_stream';
   }
 
   private assertOpen(): void {
@@ -390,11 +350,6 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
-function revisionMatches(expected: ExpectedRevision, actual: ActualRevision): boolean {
-  if (expected === 'any') return true;
-  return expected === actual;
-}
-
 function fromTuple([position, streamId, revision, id, type, data, metadata, recordedAt]: EventTuple): RecordedEvent {
   if (!Number.isSafeInteger(position)) {
     throw new RangeError(`Position ${position} is past what a JavaScript number holds exactly`);
@@ -424,14 +379,18 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
   };
 }
 
-function sqliteCode(error: unknown): string {
-  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+/** The error each append of a failed commit is rejected with: none of them was written. */
+function commitFailure(message: string, code: string): Error {
+  const cause = Object.assign(new Error(message), { code });
+  return UNAVAILABLE_CODES.test(code)
+    ? new EventStoreUnavailableError(`The SQLite event store cannot write: ${message}`, { cause })
+    : cause;
 }
 
-function isUnavailable(error: unknown): boolean {
-  return UNAVAILABLE_CODES.test(sqliteCode(error));
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** The writer thread's refusal of one append, as the error its caller is rejected with. */
+function refusalError(refusal: AppendRefusal): Error {
+  if (refusal.kind === 'wrong-revision') {
+    return new WrongExpectedRevisionError(refusal.streamId, refusal.expectedRevision, refusal.actualRevision);
+  }
+  return Object.assign(new Error(refusal.message), { name: refusal.name, code: refusal.code });
 }

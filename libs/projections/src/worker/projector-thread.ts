@@ -9,7 +9,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Position } from '@team-inbox/event-store';
-import { extname, join } from 'node:path';
+import { workerEntry } from '@team-inbox/event-store/worker-entry';
 import { Worker } from 'node:worker_threads';
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import type { SubscriberLogger } from '../checkpointed-subscriber';
@@ -73,9 +73,10 @@ export class ProjectorThread implements ProjectionProgress {
   }
 
   private spawn(): void {
-    const worker = new Worker(workerFile(), {
+    const { file, execArgv } = workerEntry(__filename, 'projector.worker');
+    const worker = new Worker(file, {
       workerData: this.data,
-      execArgv: workerExecArgv(),
+      execArgv,
       // What it allocates is short-lived (a page of events at a time): a small young generation keeps the
       // server's RSS within bounds while it catches up with a long log.
       resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
@@ -128,15 +129,4 @@ export class ProjectorThread implements ProjectionProgress {
   private storedCheckpoint(): Position {
     return readCheckpoint(this.db, PROJECTOR_CHECKPOINT) ?? 0n;
   }
-}
-
-/** The worker's entry: compiled beside this file, or the TypeScript source where the server runs from it. */
-function workerFile(): string {
-  return join(__dirname, `projector.worker${extname(__filename)}`);
-}
-
-/** From TypeScript sources (tests, `-r @swc-node/register`), the worker needs the same loader. */
-function workerExecArgv(): string[] | undefined {
-  if (extname(__filename) !== '.ts' || process.execArgv.join(' ').includes('@swc-node/register')) return undefined;
-  return [...process.execArgv, '-r', '@swc-node/register'];
 }

@@ -22,6 +22,7 @@ async function run(port: NonNullable<typeof parentPort>, data: ProjectorWorkerDa
   const store = new SqliteEventStore({
     filename: data.eventStoreFile,
     checkpoints: 'on-commit',
+    readOnly: true,
     pollIntervalMs: data.pollIntervalMs,
   });
   const db = openReadModelDatabase(data.readModelFile, PROJECTOR_THREAD_CACHE_MIB);
