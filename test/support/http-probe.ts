@@ -61,8 +61,10 @@ export async function probeOverSocket(baseUrl: string, request: ProbeRequest): P
     '\r\n';
   const raw = await new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
+    // Written, not ended: a client that shuts its side down has its request aborted by Node (the default
+    // of every Node server), and `Connection: close` has the server close once it has answered.
     const socket = connect(Number(port), hostname, () =>
-      socket.end(Buffer.concat([Buffer.from(head, 'latin1'), body])),
+      socket.write(Buffer.concat([Buffer.from(head, 'latin1'), body])),
     );
     socket.setTimeout(TIMEOUT_MS, () => socket.destroy(new Error(`No answer to ${request.method} ${request.path}`)));
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -1,13 +1,11 @@
-import { BadRequestException } from '@nestjs/common';
-
 /**
- * A keyset cursor: the (lastActivityAt, id) of the last row of a page. The id breaks ties, so paging never
- * repeats a row, nor skips one that did not change meanwhile.
+ * A keyset cursor: the (lastActivityAt, id) of the last row of a page, as the client holds it. The id breaks
+ * ties, so paging never repeats a row, nor skips one that did not change meanwhile.
  */
-export interface PageKey {
-  lastActivityAt: string;
-  id: string;
-}
+import { BadRequestException } from '@nestjs/common';
+import type { PageKey } from './pages/view-pages';
+
+export type { PageKey } from './pages/view-pages';
 
 export function encodeCursor(key: PageKey): string {
   return Buffer.from(JSON.stringify([key.lastActivityAt, key.id]), 'utf8').toString('base64url');

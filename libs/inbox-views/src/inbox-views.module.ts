@@ -1,12 +1,39 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { READ_MODEL_DB } from '@team-inbox/projections';
+import type Database from 'better-sqlite3';
 import { InboxViewsController } from './inbox-views.controller';
-import { GetInboxHandler, GetViewCountsHandler, ListConversationsHandler } from './inbox-views.queries';
+import {
+  GetInboxHandler,
+  GetViewCountsHandler,
+  ListConversationsHandler,
+  PAGE_READER,
+  PageReaderLifecycle,
+} from './inbox-views.queries';
 import { LiveUpdatesController } from './live-updates.controller';
+import { PagesThread } from './pages/pages-thread';
+import { InProcessPageReader, type PageReader } from './pages/view-pages';
+
+/** The pages thread's connection cache: what the views walk is the indexes and the recent summaries. */
+const PAGES_THREAD_CACHE_MIB = 8;
 
 @Module({
   imports: [CqrsModule],
   controllers: [InboxViewsController, LiveUpdatesController],
-  providers: [GetInboxHandler, GetViewCountsHandler, ListConversationsHandler],
+  providers: [
+    {
+      provide: PAGE_READER,
+      // Read models in memory (some unit tests) cannot be opened by another thread.
+      useFactory: (db: Database.Database): PageReader =>
+        db.memory
+          ? new InProcessPageReader(db)
+          : new PagesThread({ readModelFile: db.name, cacheMiB: PAGES_THREAD_CACHE_MIB }),
+      inject: [READ_MODEL_DB],
+    },
+    PageReaderLifecycle,
+    GetInboxHandler,
+    GetViewCountsHandler,
+    ListConversationsHandler,
+  ],
 })
 export class InboxViewsModule {}

@@ -1,19 +1,19 @@
 /**
- * The inbox views (API.md): each a walk down one index of the conversation summaries, newest activity
- * first, paged by keyset. Sent through the QueryBus.
- *
- * A page is answered as its JSON (in `Page`'s shape): SQLite writes each summary's (`SUMMARY_JSON`), and
- * the controller sends the text as it is.
+ * The inbox views (API.md), sent through the QueryBus. A page is read by the `PageReader` (the pages
+ * thread, `pages/`) and answered as its JSON, in `Page`'s shape: the controller sends the text as it is.
  */
-import { Inject } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type Database from 'better-sqlite3';
-import { SUMMARY_JSON, UNASSIGNED, type ConversationSummary } from '@team-inbox/conversations';
+import { UNASSIGNED, type ConversationSummary } from '@team-inbox/conversations';
 import { READ_MODEL_DB, StatementCache } from '@team-inbox/projections';
-import { decodeCursor, encodeCursor, type PageKey } from './cursor';
+import { decodeCursor, encodeCursor } from './cursor';
+import type { PageReader, PageRows, View } from './pages/view-pages';
 
-export const VIEWS = ['mine', 'unassigned', 'assigned', 'closed', 'all'] as const;
-export type View = (typeof VIEWS)[number];
+export { VIEWS, type View } from './pages/view-pages';
+
+/** Nest injection token for the `PageReader`. */
+export const PAGE_READER = Symbol('PAGE_READER');
 
 export interface Page {
   items: ConversationSummary[];
@@ -65,58 +65,8 @@ export class GetViewCountsQuery extends Query<ViewCounts> {
   }
 }
 
-const ORDER = 'ORDER BY last_activity_at DESC, id DESC LIMIT @limit';
-/** A page's row: the summary's JSON, and its key for the next page's cursor. */
-type SummaryRow = [json: string, lastActivityAt: string, id: string];
-const PAGE_ROW_COLUMNS = `${SUMMARY_JSON}, last_activity_at, id`;
-const AFTER = '(last_activity_at, id) < (@lastActivityAt, @id)';
-
-/** WHERE clauses by view, and whether an assignee filter is added. */
-function viewFilter(view: View, byAssignee: boolean): string {
-  const assignee = byAssignee ? ' AND assignee_id = @assigneeId' : '';
-  switch (view) {
-    case 'mine':
-      return "status = 'open' AND assignee_id = @assigneeId";
-    case 'unassigned':
-      return "status = 'open' AND assignee_id IS NULL";
-    case 'assigned':
-      return byAssignee
-        ? "status = 'open' AND assignee_id = @assigneeId"
-        : "status = 'open' AND assignee_id IS NOT NULL";
-    case 'closed':
-      return `status = 'closed'${assignee}`;
-    case 'all':
-      return byAssignee ? 'assignee_id = @assigneeId' : '1 = 1';
-  }
-}
-
 function prepare(db: Database.Database) {
-  const statements = new Map<string, Database.Statement<Record<string, unknown>, SummaryRow>>();
-  const statement = (sql: string) => {
-    let prepared = statements.get(sql);
-    if (!prepared) {
-      prepared = db.prepare<Record<string, unknown>, SummaryRow>(sql).raw(true);
-      statements.set(sql, prepared);
-    }
-    return prepared;
-  };
   return {
-    page: (view: View, byAssignee: boolean, after: boolean) =>
-      statement(
-        `SELECT ${PAGE_ROW_COLUMNS} FROM conversation_summaries WHERE ${viewFilter(view, byAssignee)}${after ? ` AND ${AFTER}` : ''} ${ORDER}`,
-      ),
-    inbox: (after: boolean) => {
-      const keyset = after ? ` AND ${AFTER}` : '';
-      // Two index walks (mine, unassigned) merged: faster than one OR that no index serves in order.
-      return statement(`
-        SELECT ${PAGE_ROW_COLUMNS} FROM (
-          SELECT * FROM (SELECT * FROM conversation_summaries
-            WHERE status = 'open' AND assignee_id = @assigneeId${keyset} ${ORDER})
-          UNION ALL
-          SELECT * FROM (SELECT * FROM conversation_summaries
-            WHERE status = 'open' AND assignee_id IS NULL${keyset} ${ORDER})
-        ) ${ORDER}`);
-    },
     counts: db.prepare<[string, string], { assignee_key: string; open_count: number }>(
       'SELECT assignee_key, open_count FROM open_conversation_counts WHERE assignee_key IN (?, ?)',
     ),
@@ -130,38 +80,37 @@ function prepare(db: Database.Database) {
   };
 }
 
-abstract class PagedQueryHandler {
-  protected readonly statements = new StatementCache(prepare);
-
-  constructor(@Inject(READ_MODEL_DB) protected readonly db: Database.Database) {}
-
-  /** `Page`'s fields as JSON; one row more than asked was read, to know whether another page follows. */
-  protected pageFields(rows: SummaryRow[], limit: number): string {
-    const items = rows.slice(0, limit);
-    const last = items.at(-1);
-    const key: PageKey | undefined = rows.length > limit && last ? { lastActivityAt: last[1], id: last[2] } : undefined;
-    return `"items":[${items.map(([json]) => json).join(',')}],"nextCursor":${JSON.stringify(key ? encodeCursor(key) : null)}`;
-  }
-
-  protected parameters(limit: number, cursor: string | undefined, assigneeId: string | undefined) {
-    return { limit: limit + 1, assigneeId: assigneeId ?? null, ...(cursor !== undefined ? decodeCursor(cursor) : {}) };
-  }
+/** `Page`'s fields as JSON. */
+function pageFields({ items, next }: PageRows): string {
+  return `"items":[${items}],"nextCursor":${JSON.stringify(next ? encodeCursor(next) : null)}`;
 }
 
 @QueryHandler(ListConversationsQuery)
-export class ListConversationsHandler extends PagedQueryHandler implements IQueryHandler<ListConversationsQuery> {
+export class ListConversationsHandler implements IQueryHandler<ListConversationsQuery> {
+  constructor(@Inject(PAGE_READER) private readonly pages: PageReader) {}
+
   async execute({ view, callerId, assigneeId, limit, cursor }: ListConversationsQuery): Promise<string> {
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
     const filterBy = view === 'mine' ? callerId : assigneeId;
-    const statement = this.statements.for(this.db).page(view, filterBy !== undefined, cursor !== undefined);
-    return `{${this.pageFields(statement.all(this.parameters(limit, cursor, filterBy)), limit)}}`;
+    const rows = await this.pages.answer({ kind: 'view', view, assigneeId: filterBy, limit, after });
+    return `{${pageFields(rows)}}`;
   }
 }
 
 @QueryHandler(GetInboxQuery)
-export class GetInboxHandler extends PagedQueryHandler implements IQueryHandler<GetInboxQuery> {
+export class GetInboxHandler implements IQueryHandler<GetInboxQuery> {
+  private readonly statements = new StatementCache(prepare);
+
+  constructor(
+    @Inject(PAGE_READER) private readonly pages: PageReader,
+    @Inject(READ_MODEL_DB) private readonly db: Database.Database,
+  ) {}
+
   async execute({ callerId, limit, cursor }: GetInboxQuery): Promise<string> {
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    const rows = await this.pages.answer({ kind: 'inbox', callerId, limit, after });
+    // Read after the page: counts at least as recent as the rows they go with.
     const statements = this.statements.for(this.db);
-    const rows = statements.inbox(cursor !== undefined).all(this.parameters(limit, cursor, callerId));
     const counts = new Map(
       statements.counts.all(callerId, UNASSIGNED).map((row) => [row.assignee_key, row.open_count]),
     );
@@ -169,7 +118,7 @@ export class GetInboxHandler extends PagedQueryHandler implements IQueryHandler<
       mine: counts.get(callerId) ?? 0,
       unassigned: counts.get(UNASSIGNED) ?? 0,
     };
-    return `{${this.pageFields(rows, limit)},"counts":${JSON.stringify(inboxCounts)}}`;
+    return `{${pageFields(rows)},"counts":${JSON.stringify(inboxCounts)}}`;
   }
 }
 
@@ -194,5 +143,15 @@ export class GetViewCountsHandler implements IQueryHandler<GetViewCountsQuery> {
       closed,
       all: openTotal + closed,
     };
+  }
+}
+
+/** Stops the pages thread once the HTTP server has stopped taking requests. */
+@Injectable()
+export class PageReaderLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(PAGE_READER) private readonly pages: PageReader) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pages.close();
   }
 }
