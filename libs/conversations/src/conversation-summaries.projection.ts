@@ -12,20 +12,7 @@ import { StatementCache, type Projection } from '@team-inbox/projections/project
 import { CONVERSATION_STREAM_PREFIX, isConversationEvent, type ConversationEvent } from './domain/conversation.events';
 import { previewOf } from './domain/conversation.view';
 
-/**
- * A row as `ConversationSummary`'s JSON, made by SQLite: the views send their pages as SQLite writes them,
- * where building an object a row and serialising it again cost half of a 50-row page.
- */
-export const SUMMARY_JSON = `json_object(
-  'id', id,
-  'subject', subject,
-  'customer', json_object('id', customer_id, 'name', customer_name, 'email', customer_email),
-  'status', status,
-  'assigneeId', assignee_id,
-  'lastActivityAt', last_activity_at,
-  'lastMessagePreview', last_message_preview,
-  'messageCount', message_count,
-  'revision', revision)`;
+export { SUMMARY_JSON } from './summary-json';
 
 /** The key of the unassigned queue in `open_conversation_counts`. */
 export const UNASSIGNED = '';

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { READ_MODEL_DB } from '@team-inbox/projections';
+import { PAGES_THREAD_CACHE_MIB, READ_MODEL_DB } from '@team-inbox/projections';
 import type Database from 'better-sqlite3';
 import { InboxViewsController } from './inbox-views.controller';
 import {
@@ -13,9 +13,6 @@ import {
 import { LiveUpdatesController } from './live-updates.controller';
 import { PagesThread } from './pages/pages-thread';
 import { InProcessPageReader, type PageReader } from './pages/view-pages';
-
-/** The pages thread's connection cache: what the views walk is the indexes and the recent summaries. */
-const PAGES_THREAD_CACHE_MIB = 8;
 
 @Module({
   imports: [CqrsModule],

@@ -24,7 +24,12 @@ import { ProcessManagers } from './process-managers';
 import { ProjectionProgress } from './projection-progress';
 import { Projector } from './projector';
 import { ProjectorThread } from './worker/projector-thread';
-import { READ_MODEL_CACHE_MIB, openReadModelDatabase, readModelFile } from './read-model-database';
+import {
+  MAIN_THREAD_CACHE_MIB,
+  READ_MODEL_CACHE_MIB,
+  openReadModelDatabase,
+  readModelFile,
+} from './read-model-database';
 
 export const READ_MODEL_DB = Symbol('READ_MODEL_DB');
 
@@ -79,11 +84,11 @@ export class ProjectionsModule {
         ...projectionProviders,
         {
           provide: READ_MODEL_DB,
-          // Half the cache where the projector has a thread, and a connection, of its own (openReadModelDatabase).
+          // An eighth of the cache where the projector and the pages have threads, and connections, of their own.
           useFactory: (store: EventStore) =>
             openReadModelDatabase(
               readModelFile(options.dataDir),
-              worker && store instanceof SqliteEventStore ? READ_MODEL_CACHE_MIB / 2 : READ_MODEL_CACHE_MIB,
+              worker && store instanceof SqliteEventStore ? MAIN_THREAD_CACHE_MIB : READ_MODEL_CACHE_MIB,
             ),
           inject: [EVENT_STORE],
         },

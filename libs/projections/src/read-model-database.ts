@@ -12,12 +12,15 @@ export function readModelFile(dataDir: string): string {
 }
 
 /**
- * The views' hot index pages at 100,000 conversations, within 300 MB of RSS. Where the projector has a
- * thread of its own, the main thread's connection (the queries) keeps half, and the projector's a quarter:
- * what it writes is the pages of recent activity, and the views' latency goal is the queries'.
+ * The views' hot index pages at 100,000 conversations, within 300 MB of RSS. Where the projector and the
+ * views' pages have threads of their own, the pages' connection keeps the most (the views' latency goal is
+ * theirs), the projector's a quarter (what it writes is the pages of recent activity), and the main
+ * thread's, left with tokens, members and counts, an eighth.
  */
 export const READ_MODEL_CACHE_MIB = 32;
+export const PAGES_THREAD_CACHE_MIB = READ_MODEL_CACHE_MIB / 4;
 export const PROJECTOR_THREAD_CACHE_MIB = READ_MODEL_CACHE_MIB / 4;
+export const MAIN_THREAD_CACHE_MIB = READ_MODEL_CACHE_MIB / 8;
 
 export function openReadModelDatabase(filename: string, cacheMiB = READ_MODEL_CACHE_MIB): Database.Database {
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });

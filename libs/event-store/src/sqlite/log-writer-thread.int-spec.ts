@@ -27,17 +27,18 @@ describe('LogWriterThread', () => {
     const writer = new LogWriterThread({ filename }, notWritable);
     try {
       // No such folder yet: the thread cannot open its connection and dies with the batch it was given.
-      await expect(writer.ready()).rejects.toThrow(EventStoreUnavailableError);
+      await expect(writer.lastStart()).resolves.toBeUndefined(); // none started yet
       await expect(writer.write([firstAppend('a')])).rejects.toThrow(EventStoreUnavailableError);
+      await expect(writer.lastStart()).rejects.toThrow(EventStoreUnavailableError);
       await expect(writer.write([firstAppend('a')])).rejects.toThrow(/writer thread (failed|stopped)/);
 
       await new SqliteEventStore({ filename }).close(); // creates the folder and the log's schema
-      await expect(writer.ready()).resolves.toBeUndefined();
       const { outcomes } = await writer.write([firstAppend('a'), firstAppend('b')]);
       expect(outcomes).toEqual([
         { ok: true, result: { nextRevision: 0n, position: 1n } },
         { ok: true, result: { nextRevision: 0n, position: 2n } },
       ]);
+      await expect(writer.lastStart()).resolves.toBeUndefined();
     } finally {
       await writer.close();
     }

@@ -38,9 +38,7 @@ export class LogWriterThread {
     private readonly settings: LogWriterSettings,
     /** Turns the message of a failed commit into the error each of its appends is rejected with. */
     private readonly commitFailure: (message: string, code: string) => unknown,
-  ) {
-    this.worker = this.spawn();
-  }
+  ) {}
 
   /** Commits the batch in the writer thread, after those posted before it. */
   write(batch: AppendRequest[]): Promise<CommittedBatch> {
@@ -52,9 +50,11 @@ export class LogWriterThread {
     });
   }
 
-  /** Resolves once a thread has its connection open; rejects as the store being unavailable where it cannot. */
-  ready(): Promise<void> {
-    this.worker ??= this.spawn();
+  /**
+   * Settles once the last thread started has its connection open (resolves) or has failed to (rejects as
+   * the store being unavailable). Resolved while none has been started: one starts with the first batch.
+   */
+  lastStart(): Promise<void> {
     return this.started;
   }
 

@@ -128,7 +128,8 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
     this.checkpoints = options.checkpoints ?? 'own-thread';
-    // Started now, so that the first command does not wait for a thread to start.
+    // Its thread starts with the first append: a server catching up with a long log, where the peak of its
+    // memory is, has one thread fewer meanwhile.
     this.writer = options.readOnly
       ? undefined
       : new LogWriterThread(
@@ -256,7 +257,7 @@ export class SqliteEventStore implements EventStore {
     } catch (error) {
       throw new EventStoreUnavailableError('The SQLite event store cannot be read', { cause: error });
     }
-    await this.writer?.ready(); // and written: its writer thread has the file open
+    await this.writer?.lastStart(); // and written: the writer thread, once started, has the file open
   }
 
   /** Appends accepted before close are still written, not dropped; then the threads stop. */

@@ -27,9 +27,8 @@ export class PagesThread implements PageReader {
   private readonly asked = new Map<number, Asked>();
   private nextId = 0;
 
-  constructor(private readonly data: PagesThreadData) {
-    this.worker = this.spawn();
-  }
+  /** Started by the first page asked for: a server catching up with a long log has enough starting already. */
+  constructor(private readonly data: PagesThreadData) {}
 
   answer(request: PageRequest): Promise<PageRows> {
     const worker = (this.worker ??= this.spawn());

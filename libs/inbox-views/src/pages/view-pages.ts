@@ -7,8 +7,8 @@
  * Free of Nest: the pages thread loads it on its own.
  */
 import type Database from 'better-sqlite3';
-// From the file, not the library's index: the pages thread loads this without Nest's modules.
-import { SUMMARY_JSON } from '@team-inbox/conversations/conversation-summaries.projection';
+// From the file, not the library's index: the pages thread loads only what it needs (its heap is small).
+import { SUMMARY_JSON } from '@team-inbox/conversations/summary-json';
 
 export const VIEWS = ['mine', 'unassigned', 'assigned', 'closed', 'all'] as const;
 export type View = (typeof VIEWS)[number];
