@@ -13,6 +13,7 @@
  * and bench/results/latency-commands.svg (commands alone).
  * Speed is measured here, never in tests; these machines are noisy, so compare figures of one run.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -145,6 +146,15 @@ async function settle(server: ServerProcess): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   await new Promise((resolve) => setTimeout(resolve, SETTLE_SECONDS * 1000));
+  flushDisk();
+}
+
+/**
+ * Writes every dirty page out before a part is measured: the parts before it (a log seeded, a server's
+ * files deleted) leave tens of MB for the kernel to write back within 30 s, on the disk the commits sync to.
+ */
+function flushDisk(): void {
+  execFileSync('sync');
 }
 
 /** One step a rate, then as fast as it goes, each printed as a row of the table. */
