@@ -4,12 +4,13 @@
  * behind it waited. Here the main thread goes on answering while the disk syncs, and an append is still
  * acknowledged only once its commit is on disk.
  *
- * Batches are answered in the order they were posted. Where the thread dies, the batches it held fail as the store being unavailable (it may have been written:
- * a retry with the same event ids is recognised), and the next batch starts a new thread.
+ * Batches are answered in the order they were posted. Where the thread dies, the batches it held fail as
+ * the store being unavailable (they may have been written: a retry with the same event ids is recognised),
+ * and the next batch starts a new thread.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { EventStoreUnavailableError } from '../errors';
-import { workerEntry } from '../worker-entry';
+import { startWorker } from '../worker-entry';
 import type { AppendOutcome, AppendRequest, LogWriterSettings } from './log-writer';
 import type { FromLogWriter, ToLogWriter } from './log-writer-messages';
 
@@ -68,16 +69,16 @@ export class LogWriterThread {
   }
 
   private spawn(): Worker {
-    const { file, execArgv } = workerEntry(__filename, 'log-writer.worker');
-    const worker = new Worker(file, {
+    const worker = startWorker({
+      callerFile: __filename,
+      entry: 'log-writer.worker',
       workerData: this.settings,
-      execArgv,
-      resourceLimits: { maxYoungGenerationSizeMb: WRITER_YOUNG_GENERATION_MB },
+      youngGenerationMb: WRITER_YOUNG_GENERATION_MB,
     });
     worker.unref(); // held only while it has batches: an idle store does not keep the process alive
     let started!: { resolve: () => void; reject: (error: Error) => void };
     this.started = new Promise<void>((resolve, reject) => (started = { resolve, reject }));
-    this.started.catch(() => undefined); // asked for by ready() only: unobserved, it is no crash
+    this.started.catch(() => undefined); // asked for by lastStart() only: unobserved, it is no crash
     worker.on('message', (message: FromLogWriter) => {
       if (message.type === 'ready') return started.resolve();
       const answered = this.inFlight.shift();

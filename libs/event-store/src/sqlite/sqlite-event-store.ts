@@ -105,8 +105,6 @@ export class SqliteEventStore implements EventStore {
   private readonly subscriptions: LocalSubscriptions;
 
   private readonly statements: {
-    currentRevision: Database.Statement<[string], { revision: number | bigint }>;
-    findEventInStream: Database.Statement<[string, string], { revision: number | bigint }>;
     eventsFromRevision: Database.Statement<[string, bigint, number], EventRow>;
     eventsAfterPosition: Database.Statement<[bigint, number], EventTuple>;
     head: Database.Statement<[], { position: number | bigint | null }>;
@@ -143,10 +141,6 @@ export class SqliteEventStore implements EventStore {
     if (this.checkpoints === 'own-thread') this.checkpointer = new WalCheckpointer([options.filename]);
 
     this.statements = {
-      currentRevision: this.db.prepare(
-        'SELECT revision FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1',
-      ),
-      findEventInStream: this.db.prepare('SELECT revision FROM events WHERE stream_id = ? AND event_id = ?'),
       eventsFromRevision: this.db.prepare(
         'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?',
       ),

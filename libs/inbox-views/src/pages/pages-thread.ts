@@ -8,8 +8,8 @@
  * the thread dies, the pages it held fail (a 503) and the next page starts a new thread.
  */
 import { ServiceUnavailableException } from '@nestjs/common';
-import { workerEntry } from '@team-inbox/event-store/worker-entry';
-import { Worker } from 'node:worker_threads';
+import { startWorker } from '@team-inbox/event-store/worker-entry';
+import type { Worker } from 'node:worker_threads';
 import type { FromPagesThread, PagesThreadData, ToPagesThread } from './pages-thread-messages';
 import type { PageReader, PageRequest, PageRows } from './view-pages';
 
@@ -49,11 +49,11 @@ export class PagesThread implements PageReader {
   }
 
   private spawn(): Worker {
-    const { file, execArgv } = workerEntry(__filename, 'view-pages.worker');
-    const worker = new Worker(file, {
+    const worker = startWorker({
+      callerFile: __filename,
+      entry: 'view-pages.worker',
       workerData: this.data,
-      execArgv,
-      resourceLimits: { maxYoungGenerationSizeMb: PAGES_THREAD_YOUNG_GENERATION_MB },
+      youngGenerationMb: PAGES_THREAD_YOUNG_GENERATION_MB,
     });
     worker.unref(); // the requests it answers keep the process alive, not the thread
     worker.on('message', (message: FromPagesThread) => {

@@ -9,8 +9,8 @@
  */
 import type Database from 'better-sqlite3';
 import type { Position } from '@team-inbox/event-store';
-import { workerEntry } from '@team-inbox/event-store/worker-entry';
-import { Worker } from 'node:worker_threads';
+import { startWorker } from '@team-inbox/event-store/worker-entry';
+import type { Worker } from 'node:worker_threads';
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import type { SubscriberLogger } from '../checkpointed-subscriber';
 import { PositionWaiters } from '../position-waiters';
@@ -73,13 +73,13 @@ export class ProjectorThread implements ProjectionProgress {
   }
 
   private spawn(): void {
-    const { file, execArgv } = workerEntry(__filename, 'projector.worker');
-    const worker = new Worker(file, {
+    const worker = startWorker({
+      callerFile: __filename,
+      entry: 'projector.worker',
       workerData: this.data,
-      execArgv,
       // What it allocates is short-lived (a page of events at a time): a small young generation keeps the
       // server's RSS within bounds while it catches up with a long log.
-      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+      youngGenerationMb: WORKER_YOUNG_GENERATION_MB,
     });
     this.worker = worker;
     worker.on('message', (message: FromProjector) => this.receive(message));
