@@ -25,7 +25,7 @@ function progressLine({ events, position, head, elapsedMs }: RebuildProgress): s
 
 async function main(): Promise<void> {
   const config = loadAppConfig(process.env);
-  const eventStore = createEventStore(
+  const eventStore = await createEventStore(
     config.eventStore === 'eventstoredb'
       ? { kind: 'eventstoredb', connectionString: config.eventStoreConnectionString ?? '' }
       : { kind: 'sqlite', dataDir: config.dataDir },

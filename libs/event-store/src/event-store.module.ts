@@ -47,8 +47,8 @@ export class EventStoreModule {
         { provide: APPENDED_EVENTS, useValue: new Subject<AppendedEvents>() },
         {
           provide: EVENT_STORE,
-          useFactory: (appended: Subject<AppendedEvents>) =>
-            reportingAppends('store' in settings ? settings.store : createEventStore(settings), appended),
+          useFactory: async (appended: Subject<AppendedEvents>) =>
+            reportingAppends('store' in settings ? settings.store : await createEventStore(settings), appended),
           inject: [APPENDED_EVENTS],
         },
         EventStoreLifecycle,

@@ -2,7 +2,8 @@ export * from './event-store';
 export * from './errors';
 export * from './create-event-store';
 export { SqliteEventStore, type SqliteEventStoreOptions, type WalCheckpoints } from './sqlite/sqlite-event-store';
-export { EventStoreDbEventStore, type EventStoreDbEventStoreOptions } from './eventstoredb/eventstoredb-event-store';
+// Types only: the EventStoreDB client is loaded where that store is chosen (createEventStore).
+export type { EventStoreDbEventStore, EventStoreDbEventStoreOptions } from './eventstoredb/eventstoredb-event-store';
 export { InMemoryEventStore } from './in-memory/in-memory-event-store';
 export { APPENDED_EVENTS, EventStoreModule, type AppendedEvents } from './event-store.module';
 export { collect } from './collect';

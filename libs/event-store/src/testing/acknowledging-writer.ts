@@ -13,7 +13,7 @@ import type { ExpectedRevision } from '../event-store';
 
 async function main(): Promise<void> {
   const env = process.env;
-  const store = createEventStore(
+  const store = await createEventStore(
     env.EVENT_STORE === 'eventstoredb'
       ? { kind: 'eventstoredb', connectionString: env.EVENTSTORE_CONNECTION_STRING ?? '' }
       : { kind: 'sqlite', dataDir: env.DATA_DIR ?? './data' },
