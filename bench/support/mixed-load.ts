@@ -13,6 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { pick, seededRandom } from '../../libs/core/src/testing/seeded-random';
 import { httpRequest } from './http-client';
+import { Pacer } from './pacer';
 import { buildRequest, RawConnection, type RawRequest } from './raw-http';
 import { histogramBuckets, histogramPercentile, percentile } from './stats';
 
@@ -308,6 +309,7 @@ export async function runMixedLoad(
   let queriesAnswered = 0;
   let inFlight = 0;
 
+  const pacer = open ? await Pacer.start() : undefined;
   const started = performance.now();
   const measureFrom = started + warmupMs;
   const measureUntil = measureFrom + durationMs;
@@ -380,24 +382,17 @@ export async function runMixedLoad(
     }, warmupMs),
   );
 
-  if (open) {
+  if (pacer) {
     let scheduled = 0;
+    for (const connection of connections) idle.push(connection);
     const total = Math.floor(((warmupMs + durationMs) / 1000) * requestRate);
-    await new Promise<void>((resolve) => {
-      // A 1 ms timer sends what has fallen due since the last tick: a few requests each at these rates.
-      const tick = (): void => {
-        const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * requestRate));
-        for (; scheduled < due; scheduled++) {
-          const operation = workload.next(started + (scheduled * 1000) / requestRate);
-          const connection = idle.pop();
-          if (connection) dispatch(connection, operation);
-          else queue.push(operation);
-        }
-        if (scheduled < total) setTimeout(tick, 1);
-        else resolve();
-      };
-      for (const connection of connections) idle.push(connection);
-      tick();
+    await pacer.run({ startedAt: performance.timeOrigin + started, requestsPerSecond: requestRate, total }, (due) => {
+      for (; scheduled < due; scheduled++) {
+        const operation = workload.next(started + (scheduled * 1000) / requestRate);
+        const connection = idle.pop();
+        if (connection) dispatch(connection, operation);
+        else queue.push(operation);
+      }
     });
   } else {
     for (const connection of connections) onIdle(connection);
