@@ -56,10 +56,10 @@ export interface AppConfig {
     windowMs: number;
   };
   /**
-   * Fastify's `trustProxy`: false (the client is the TCP peer), a number of proxy hops, or the proxies'
-   * addresses (IPs, CIDRs, or proxy-addr's `loopback`, `linklocal`, `uniquelocal`).
+   * Fastify's `trustProxy`: false (the client is the TCP peer), or the proxies' addresses (IPs, CIDRs, or
+   * proxy-addr's `loopback`, `linklocal`, `uniquelocal`).
    */
-  trustProxy: false | number | string[];
+  trustProxy: false | string[];
   /** Origins a browser may call the API from (CORS); empty: none but the API's own. */
   corsOrigins: string[];
 }
@@ -77,9 +77,7 @@ function isProxyAddress(item: string): boolean {
 
 /** A whole number of hops, or a comma-separated list of proxy addresses; never "true" (anyone could pose as a proxy). */
 function isTrustProxy(value: unknown): boolean {
-  if (typeof value !== 'string') return false;
-  if (/^[0-9]{1,2}$/.test(value)) return Number(value) >= 1;
-  return listItems(value).every(isProxyAddress);
+  return typeof value === 'string' && listItems(value).every(isProxyAddress);
 }
 
 /** An origin exactly as a browser sends it: scheme, host and port, nothing else. */
@@ -178,7 +176,7 @@ class EnvironmentVariables {
     { name: 'isTrustProxy', validator: { validate: isTrustProxy } },
     {
       message:
-        "TRUST_PROXY must be a number of proxy hops from 1 to 99, or a comma-separated list of the proxies' addresses (IPs, CIDRs, loopback, linklocal, uniquelocal)",
+        "TRUST_PROXY must be a comma-separated list of the proxies' addresses (IPs, CIDRs, loopback, linklocal, uniquelocal); not a hop count, which cannot tell a proxy from a client that sends X-Forwarded-For itself",
     },
   )
   TRUST_PROXY?: string;
@@ -285,8 +283,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppC
 }
 
 function trustProxyOf(value: string | undefined): AppConfig['trustProxy'] {
-  if (value === undefined) return false;
-  return /^[0-9]+$/.test(value) ? Number(value) : listItems(value);
+  return value === undefined ? false : listItems(value);
 }
 
 function describeProblem(error: ValidationError, env: NodeJS.ProcessEnv): string {
