@@ -27,6 +27,7 @@ export class Pacer {
 
   /** Calls `due(n)` as the first `n` requests have fallen due, `n` rising to `total`; resolves after the last. */
   run(settings: PacerSettings, due: (count: number) => void): Promise<void> {
+    if (settings.total === 0) return this.worker.terminate().then(() => undefined);
     return new Promise<void>((resolve, reject) => {
       let dueSoFar = 0;
       this.worker.on('message', (count: number) => {
