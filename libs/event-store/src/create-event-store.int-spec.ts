@@ -6,9 +6,12 @@ import { createEventStore } from './create-event-store';
 import { EventStoreDbEventStore } from './eventstoredb/eventstoredb-event-store';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
 
+/** Nothing listens there: the client connects only when first used, and these specs never use it. */
+const UNUSED_EVENTSTOREDB = 'esdb://127.0.0.1:1?tls=false';
+
 /** Which of the EventStoreDB client's modules a fresh process has loaded once it made the store `kind`. */
 function clientModulesLoaded(kind: 'sqlite' | 'eventstoredb', dataDir: string): number {
-  const settings = kind === 'sqlite' ? { kind, dataDir } : { kind, connectionString: 'esdb://127.0.0.1:1?tls=false' };
+  const settings = kind === 'sqlite' ? { kind, dataDir } : { kind, connectionString: UNUSED_EVENTSTOREDB };
   const script = `
     const { createEventStore } = require(${JSON.stringify(join(__dirname, 'index.ts'))});
     createEventStore(${JSON.stringify(settings)}).then(async (store) => {
@@ -29,7 +32,7 @@ describe('createEventStore', () => {
     const sqlite = await createEventStore({ kind: 'sqlite', dataDir });
     const eventStoreDb = await createEventStore({
       kind: 'eventstoredb',
-      connectionString: 'esdb://127.0.0.1:1?tls=false',
+      connectionString: UNUSED_EVENTSTOREDB,
     });
     try {
       expect(sqlite).toBeInstanceOf(SqliteEventStore);
