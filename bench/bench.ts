@@ -119,14 +119,14 @@ async function peerComparison() {
 }
 
 const TABLE_HEAD = [
-  '| offered commands/s | commands/s | queries/s | p50 / p99 / p99.9 ms | due → sent p99 | projection lag p99 | commits | errors |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  '| offered commands/s | commands/s | queries/s | p50 / p99 / p99.9 ms | due → sent p99 | projection lag p99 | commits | full collections | errors |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
 ].join('\n');
 
 function loadRow(result: MixedLoadResult): string {
   const { all } = result.latency;
-  const { commits } = result;
-  return `| ${result.offeredCommandsPerSecond} | ${rate(result.commandsPerSecond)} | ${rate(result.queriesPerSecond)} | ${ms(all.p50)} / ${ms(all.p99)} / ${ms(all.p999)} | ${ms(result.sendDelay.p99)} ms | ≤ ${result.projectionLagP99AtMostMs} ms | ${rate(commits.count)}: p99.9 ≤ ${commits.p999AtMostMs} ms, ${commits.over5Ms} over 5 ms | ${JSON.stringify(result.errors)} |`;
+  const { commits, fullCollections } = result;
+  return `| ${result.offeredCommandsPerSecond} | ${rate(result.commandsPerSecond)} | ${rate(result.queriesPerSecond)} | ${ms(all.p50)} / ${ms(all.p99)} / ${ms(all.p999)} | ${ms(result.sendDelay.p99)} ms | ≤ ${result.projectionLagP99AtMostMs} ms | ${rate(commits.count)}: p99.9 ≤ ${commits.p999AtMostMs} ms, ${commits.over5Ms} over 5 ms | ${fullCollections.count}: ${ms(fullCollections.pausesMs)} ms | ${JSON.stringify(result.errors)} |`;
 }
 
 /** A built server in a fresh DATA_DIR, seeded with 20 members and 2,000 conversations over HTTP. */

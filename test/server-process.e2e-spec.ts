@@ -65,4 +65,14 @@ describe('the server process', () => {
       data.remove();
     }
   });
+
+  it("is started by the Dockerfile with npm start's Node flags (the heap's sizes the benchmark measured)", () => {
+    const root = join(__dirname, '..');
+    const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } })
+      .scripts.start;
+    const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'));
+    expect(cmd).not.toBeNull();
+    expect((JSON.parse(cmd![1]) as string[]).join(' ')).toBe(start);
+    expect(start).toContain('--initial-old-space-size=64');
+  });
 });

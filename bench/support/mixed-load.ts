@@ -15,7 +15,7 @@ import { pick, seededRandom } from '../../libs/core/src/testing/seeded-random';
 import { httpRequest } from './http-client';
 import { Pacer } from './pacer';
 import { buildRequest, RawConnection, type RawRequest } from './raw-http';
-import { histogramBuckets, histogramPercentile, percentile } from './stats';
+import { histogramBuckets, histogramPercentile, percentile, sampleValue } from './stats';
 
 export { latencyPlotSvg, type LatencyPoint } from './latency-plot';
 
@@ -88,6 +88,12 @@ export interface MixedLoadResult {
    * holding their p99.9, and how many took over 5 ms, fsync included, holding up every append in them.
    */
   commits: { count: number; p999AtMostMs: number; over5Ms: number };
+  /**
+   * The main thread's full collections in the window (the server's `nodejs_gc_duration_seconds`, kind major):
+   * how many, and their final pauses in all (ms). Each one's incremental marking before it slows the
+   * requests around it too; a cluster of slow requests a collection.
+   */
+  fullCollections: { count: number; pausesMs: number };
   /** The load generator's own CPU over the measured window, in percent of one core. */
   clientCpuPercent: number;
   /**
@@ -372,6 +378,10 @@ export async function runMixedLoad(
     return {
       lag: histogramBuckets(metrics, 'team_inbox_projection_lag_seconds'),
       commits: histogramBuckets(metrics, 'team_inbox_event_store_commit_seconds'),
+      fullCollections: {
+        count: sampleValue(metrics, 'nodejs_gc_duration_seconds_count{kind="major"}'),
+        seconds: sampleValue(metrics, 'nodejs_gc_duration_seconds_sum{kind="major"}'),
+      },
     };
   };
   let cpuAtStart = process.cpuUsage();
@@ -431,6 +441,10 @@ export async function runMixedLoad(
     routes,
     projectionLagP99AtMostMs: histogramPercentile(before.lag, after.lag, 99) * 1000,
     commits: commitsBetween(before.commits, after.commits),
+    fullCollections: {
+      count: after.fullCollections.count - before.fullCollections.count,
+      pausesMs: (after.fullCollections.seconds - before.fullCollections.seconds) * 1000,
+    },
     clientCpuPercent: ((cpu.user + cpu.system) / 1000 / durationMs) * 100,
     sendDelay: summarizeLatency(sendDelays),
   };

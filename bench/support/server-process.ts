@@ -1,6 +1,6 @@
 /** Starts the server in a process of its own, as an operator would, for benchmarks that measure it. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface ServerProcess {
@@ -9,8 +9,18 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Node's flags in `npm start` (package.json), the Dockerfile and here. */
-const START_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=8').split(' ').filter(Boolean);
+/** Node's flags as `npm start` (package.json's `start`, and the Dockerfile) runs the server; or BENCH_NODE_FLAGS. */
+const START_FLAGS = (process.env.BENCH_NODE_FLAGS ?? npmStartFlags()).split(' ').filter(Boolean);
+
+function npmStartFlags(): string {
+  const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  return manifest.scripts.start
+    .split(' ')
+    .filter((word) => word.startsWith('--'))
+    .join(' ');
+}
 
 /**
  * The built server (`npm run build`), as `npm start` runs it: from source, the TypeScript compiler loaded

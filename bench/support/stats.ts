@@ -20,6 +20,12 @@ export function histogramBuckets(metricsText: string, name: string): Map<number,
   return buckets;
 }
 
+/** One sample's value in the text format, named as it is written (`name{label="value"}`); 0 where absent. */
+export function sampleValue(metricsText: string, series: string): number {
+  const line = metricsText.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
 /** The smallest bucket bound under which `p` percent of the observations between two scrapes fall. */
 export function histogramPercentile(before: Map<number, number>, after: Map<number, number>, p: number): number {
   const bounds = [...after.keys()].sort((a, b) => a - b);
