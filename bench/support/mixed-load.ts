@@ -91,7 +91,8 @@ export interface MixedLoadResult {
   /**
    * The main thread's full collections in the window (the server's `nodejs_gc_duration_seconds`, kind major):
    * how many, and their final pauses in all (ms). Each one's incremental marking before it slows the
-   * requests around it too; a cluster of slow requests a collection.
+   * requests around it too; a cluster of slow requests a collection. prom-client observes the first of the
+   * collections Node reports together, so the count may now and then be one short (1 in 43 in a probe).
    */
   fullCollections: { count: number; pausesMs: number };
   /** The load generator's own CPU over the measured window, in percent of one core. */
