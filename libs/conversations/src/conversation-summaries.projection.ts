@@ -17,6 +17,21 @@ export { SUMMARY_JSON } from './summary-json';
 /** The key of the unassigned queue in `open_conversation_counts`. */
 export const UNASSIGNED = '';
 
+/** Moves a conversation's open count from its old assignee to its new one; a count that reaches 0 goes. */
+const OPEN_COUNTS_ON_UPDATE = `
+  CREATE TRIGGER IF NOT EXISTS open_counts_on_update AFTER UPDATE OF status, assignee_id ON conversation_summaries
+    WHEN OLD.status IS NOT NEW.status OR OLD.assignee_id IS NOT NEW.assignee_id
+  BEGIN
+    UPDATE open_conversation_counts SET open_count = open_count - 1
+      WHERE OLD.status = 'open' AND assignee_key = coalesce(OLD.assignee_id, '');
+    DELETE FROM open_conversation_counts
+      WHERE OLD.status = 'open' AND assignee_key = coalesce(OLD.assignee_id, '') AND open_count = 0;
+    INSERT INTO open_conversation_counts (assignee_key, open_count)
+      SELECT coalesce(NEW.assignee_id, ''), 1 WHERE NEW.status = 'open'
+      ON CONFLICT (assignee_key) DO UPDATE SET open_count = open_count + 1;
+  END;
+`;
+
 // Positional parameters: binding by name costs a property lookup per parameter per event, felt in a rebuild.
 const STAMP = 'last_activity_at = ?, revision = ?, position = ?';
 const GUARD = 'WHERE id = ? AND revision < ?'; // a redelivered event changes nothing
@@ -85,15 +100,27 @@ export class ConversationSummariesProjection implements Projection {
         INSERT INTO open_conversation_counts (assignee_key, open_count) VALUES (coalesce(NEW.assignee_id, ''), 1)
           ON CONFLICT (assignee_key) DO UPDATE SET open_count = open_count + 1;
       END;
-      CREATE TRIGGER IF NOT EXISTS open_counts_on_update AFTER UPDATE OF status, assignee_id ON conversation_summaries
-        WHEN OLD.status IS NOT NEW.status OR OLD.assignee_id IS NOT NEW.assignee_id
-      BEGIN
-        UPDATE open_conversation_counts SET open_count = open_count - 1
-          WHERE OLD.status = 'open' AND assignee_key = coalesce(OLD.assignee_id, '');
-        INSERT INTO open_conversation_counts (assignee_key, open_count)
-          SELECT coalesce(NEW.assignee_id, ''), 1 WHERE NEW.status = 'open'
-          ON CONFLICT (assignee_key) DO UPDATE SET open_count = open_count + 1;
-      END;
+    `);
+    // Files made before the update trigger dropped the counts that reach 0 keep their older trigger (created
+    // IF NOT EXISTS): it is replaced, and the zero counts it left are dropped.
+    const update = db
+      .prepare<[string], { sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?")
+      .get('open_counts_on_update');
+    if (update?.sql !== undefined && !update.sql.includes('open_count = 0')) {
+      db.exec('DROP TRIGGER open_counts_on_update; DELETE FROM open_conversation_counts WHERE open_count = 0;');
+    }
+    db.exec(OPEN_COUNTS_ON_UPDATE);
+  }
+
+  /**
+   * The open counts at once, from the summaries: what a replay does instead of firing the triggers event by
+   * event (10% of a rebuild's time). The same rows the triggers leave, since they drop a count that reaches 0.
+   */
+  fillTriggerTables(db: Database.Database): void {
+    db.exec(`
+      DELETE FROM open_conversation_counts;
+      INSERT INTO open_conversation_counts (assignee_key, open_count)
+        SELECT coalesce(assignee_id, ''), count(*) FROM conversation_summaries WHERE status = 'open' GROUP BY 1;
     `);
   }
 

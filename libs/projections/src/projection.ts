@@ -12,6 +12,12 @@ export interface Projection {
   /** Creates the tables if missing. */
   setUp(db: Database.Database): void;
   apply(event: RecordedEvent, db: Database.Database): void;
+  /**
+   * Fills at once what its triggers keep (counts, say) from the tables they watch. A replay leaves the
+   * triggers on `tables` out while it applies the log, calls this, then puts them back; a projection
+   * without it has its triggers fire event by event. Must leave exactly the rows the triggers would.
+   */
+  fillTriggerTables?(db: Database.Database): void;
 }
 
 /** Nest multi-provider token: every projection the application registers. */

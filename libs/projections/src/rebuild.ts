@@ -54,6 +54,15 @@ export async function replayInto(
     )
     .all();
   for (const { name } of indexes) db.exec(`DROP INDEX "${name}"`);
+  // Likewise the triggers of projections that fill their tables at once (see `fillTriggerTables`).
+  const filling = projections.filter((projection) => projection.fillTriggerTables !== undefined);
+  const triggers = db
+    .prepare<[], { name: string; sql: string; tbl_name: string }>(
+      "SELECT name, sql, tbl_name FROM sqlite_master WHERE type = 'trigger'",
+    )
+    .all()
+    .filter((trigger) => filling.some((projection) => projection.tables.includes(trigger.tbl_name)));
+  for (const { name } of triggers) db.exec(`DROP TRIGGER "${name}"`);
 
   const started = performance.now();
   const head = (await eventStore.headPosition()) ?? 0n;
@@ -77,6 +86,8 @@ export async function replayInto(
   }
   flush();
   for (const { sql } of indexes) db.exec(sql);
+  for (const projection of filling) projection.fillTriggerTables?.(db);
+  for (const { sql } of triggers) db.exec(sql); // the catch-up before a swap applies events one by one
   return { db, events, position, elapsedMs: performance.now() - started };
 }
 

@@ -1,0 +1,150 @@
+/**
+ * The open counts per assignee: kept by triggers as events are applied, filled at once by a replay, and the
+ * same rows either way; an older file's trigger, which left counts of 0 behind, is replaced.
+ */
+import type { JsonObject, RecordedEvent } from '@team-inbox/event-store';
+import { InMemoryEventStore } from '@team-inbox/event-store/in-memory/in-memory-event-store';
+import { replayInto } from '@team-inbox/projections/rebuild';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConversationSummariesProjection } from './conversation-summaries.projection';
+import { conversationStreamId } from './domain/conversation.events';
+
+const CONVERSATION = '6d1f3a52-9a7e-4c57-8f1e-0c2b6f0d7a11';
+const OTHER = '0b6c2f0e-54a1-4a8e-9c2d-3f1e7a9b5c22';
+const ANA = 'member-ana';
+const BEN = 'member-ben';
+
+/** The trigger as files made before this change have it: a count that reaches 0 stays. */
+const OLDER_UPDATE_TRIGGER = `
+  CREATE TRIGGER open_counts_on_update AFTER UPDATE OF status, assignee_id ON conversation_summaries
+    WHEN OLD.status IS NOT NEW.status OR OLD.assignee_id IS NOT NEW.assignee_id
+  BEGIN
+    UPDATE open_conversation_counts SET open_count = open_count - 1
+      WHERE OLD.status = 'open' AND assignee_key = coalesce(OLD.assignee_id, '');
+    INSERT INTO open_conversation_counts (assignee_key, open_count)
+      SELECT coalesce(NEW.assignee_id, ''), 1 WHERE NEW.status = 'open'
+      ON CONFLICT (assignee_key) DO UPDATE SET open_count = open_count + 1;
+  END;`;
+
+type Step = { conversationId: string; type: string; data: JsonObject };
+
+const started = (conversationId: string): Step => ({
+  conversationId,
+  type: 'ConversationStarted',
+  data: { conversationId, customer: { id: `c-${conversationId}`, name: null, email: null }, subject: null },
+});
+const assigned = (conversationId: string, assigneeId: string): Step => ({
+  conversationId,
+  type: 'ConversationAssigned',
+  data: { conversationId, assigneeId, previousAssigneeId: null, reason: 'manual' },
+});
+const closed = (conversationId: string): Step => ({
+  conversationId,
+  type: 'ConversationClosed',
+  data: { conversationId },
+});
+
+/** Ana takes both, hands one to Ben, and Ben closes it: Ana has one open, Ben none, nobody's queue none. */
+const HISTORY: Step[] = [
+  started(CONVERSATION),
+  started(OTHER),
+  assigned(CONVERSATION, ANA),
+  assigned(OTHER, ANA),
+  assigned(CONVERSATION, BEN),
+  closed(CONVERSATION),
+];
+
+function recordedHistory(steps: readonly Step[]): RecordedEvent[] {
+  const revisions = new Map<string, bigint>();
+  return steps.map(({ conversationId, type, data }, index) => {
+    const streamId = conversationStreamId(conversationId);
+    const revision = (revisions.get(streamId) ?? -1n) + 1n;
+    revisions.set(streamId, revision);
+    const occurredAt = new Date(Date.UTC(2026, 11, 1, 9, index)).toISOString();
+    return {
+      id: `event-${index}`,
+      streamId,
+      type,
+      revision,
+      position: BigInt(index + 1),
+      data,
+      metadata: { occurredAt, actor: { type: 'member', id: ANA } },
+      recordedAt: new Date(occurredAt),
+    };
+  });
+}
+
+function openCounts(db: Database.Database): { assignee_key: string; open_count: number }[] {
+  return db
+    .prepare<[], { assignee_key: string; open_count: number }>('SELECT * FROM open_conversation_counts ORDER BY 1')
+    .all();
+}
+
+describe('the open counts per assignee', () => {
+  let dir: string;
+  let db: Database.Database;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'team-inbox-open-counts-'));
+    db = new Database(join(dir, 'read-models.sqlite'));
+  });
+  afterEach(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function applyAll(projection: ConversationSummariesProjection, events: readonly RecordedEvent[]): void {
+    for (const event of events) projection.apply(event, db);
+  }
+
+  it('move with each assignment and close, and a count that reaches 0 goes', () => {
+    const projection = new ConversationSummariesProjection();
+    projection.setUp(db);
+    applyAll(projection, recordedHistory(HISTORY));
+    expect(openCounts(db)).toEqual([{ assignee_key: ANA, open_count: 1 }]);
+  });
+
+  it('are filled by a replay, its triggers left out and put back, with the rows the triggers leave', async () => {
+    const store = new InMemoryEventStore();
+    for (const event of recordedHistory(HISTORY)) {
+      await store.append(
+        event.streamId,
+        [{ id: event.id, type: event.type, data: event.data, metadata: event.metadata }],
+        {
+          expectedRevision: event.revision === 0n ? 'no_stream' : event.revision - 1n,
+        },
+      );
+    }
+    const replayed = await replayInto(join(dir, 'replayed.sqlite'), store, [new ConversationSummariesProjection()]);
+    try {
+      expect(openCounts(replayed.db)).toEqual([{ assignee_key: ANA, open_count: 1 }]);
+      const triggers = replayed.db
+        .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY 1")
+        .all();
+      expect(triggers.map((trigger) => trigger.name)).toEqual(['open_counts_on_insert', 'open_counts_on_update']);
+    } finally {
+      replayed.db.close();
+    }
+  });
+
+  it("replace an older file's trigger, dropping the counts of 0 it left", () => {
+    const older = new ConversationSummariesProjection();
+    older.setUp(db);
+    db.exec(`DROP TRIGGER open_counts_on_update; ${OLDER_UPDATE_TRIGGER}`);
+    applyAll(older, recordedHistory(HISTORY));
+    expect(openCounts(db)).toEqual([
+      { assignee_key: '', open_count: 0 },
+      { assignee_key: ANA, open_count: 1 },
+      { assignee_key: BEN, open_count: 0 },
+    ]);
+
+    const projection = new ConversationSummariesProjection();
+    projection.setUp(db);
+    expect(openCounts(db)).toEqual([{ assignee_key: ANA, open_count: 1 }]);
+    applyAll(projection, recordedHistory([...HISTORY, assigned(OTHER, BEN)]).slice(HISTORY.length));
+    expect(openCounts(db)).toEqual([{ assignee_key: BEN, open_count: 1 }]);
+  });
+});
