@@ -17,9 +17,12 @@ export { SUMMARY_JSON } from './summary-json';
 /** The key of the unassigned queue in `open_conversation_counts`. */
 export const UNASSIGNED = '';
 
-/** Moves a conversation's open count from its old assignee to its new one; a count that reaches 0 goes. */
-const OPEN_COUNTS_ON_UPDATE = `
-  CREATE TRIGGER IF NOT EXISTS open_counts_on_update AFTER UPDATE OF status, assignee_id ON conversation_summaries
+/**
+ * Moves a conversation's open count from its old assignee to its new one; a count that reaches 0 goes.
+ * Written as SQLite keeps it in `sqlite_master` (no IF NOT EXISTS, no closing semicolon), so that a file's
+ * trigger can be compared with it.
+ */
+const OPEN_COUNTS_ON_UPDATE = `CREATE TRIGGER open_counts_on_update AFTER UPDATE OF status, assignee_id ON conversation_summaries
     WHEN OLD.status IS NOT NEW.status OR OLD.assignee_id IS NOT NEW.assignee_id
   BEGIN
     UPDATE open_conversation_counts SET open_count = open_count - 1
@@ -29,8 +32,7 @@ const OPEN_COUNTS_ON_UPDATE = `
     INSERT INTO open_conversation_counts (assignee_key, open_count)
       SELECT coalesce(NEW.assignee_id, ''), 1 WHERE NEW.status = 'open'
       ON CONFLICT (assignee_key) DO UPDATE SET open_count = open_count + 1;
-  END;
-`;
+  END`;
 
 // Positional parameters: binding by name costs a property lookup per parameter per event, felt in a rebuild.
 const STAMP = 'last_activity_at = ?, revision = ?, position = ?';
@@ -101,15 +103,17 @@ export class ConversationSummariesProjection implements Projection {
           ON CONFLICT (assignee_key) DO UPDATE SET open_count = open_count + 1;
       END;
     `);
-    // Files made before the update trigger dropped the counts that reach 0 keep their older trigger (created
-    // IF NOT EXISTS): it is replaced, and the zero counts it left are dropped.
-    const update = db
+    // A file made before the update trigger dropped the counts that reach 0 has the older one: replaced,
+    // and the zero counts it left dropped.
+    const existing = db
       .prepare<[string], { sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?")
-      .get('open_counts_on_update');
-    if (update?.sql !== undefined && !update.sql.includes('open_count = 0')) {
-      db.exec('DROP TRIGGER open_counts_on_update; DELETE FROM open_conversation_counts WHERE open_count = 0;');
+      .get('open_counts_on_update')?.sql;
+    if (existing !== OPEN_COUNTS_ON_UPDATE) {
+      if (existing !== undefined) {
+        db.exec('DROP TRIGGER open_counts_on_update; DELETE FROM open_conversation_counts WHERE open_count = 0;');
+      }
+      db.exec(OPEN_COUNTS_ON_UPDATE);
     }
-    db.exec(OPEN_COUNTS_ON_UPDATE);
   }
 
   /**
