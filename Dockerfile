@@ -23,7 +23,7 @@ USER node
 VOLUME ["/data"]
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/livez').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # A larger young generation: fewer objects promoted. An old generation let grow to 64 MB before a full
 # collection (V8 sets its limit at about 1.2x the live heap, a full collection every 3-4 s at 1,000
 # commands/s, each slowing the requests of its 20-35 ms): one every 12 s or so. The same flags as `npm start`.

@@ -391,7 +391,7 @@ const SHOPS = [
 type ShopCase = (typeof SHOPS)[number];
 
 /** Routes that take no input: the web UI's files, the API docs and the health check (probed after each run). */
-const WITHOUT_INPUT = /^GET \/(\*|health|docs.*|app\/.*)?$/;
+const WITHOUT_INPUT = /^GET \/(\*|health|livez|readyz|docs.*|app\/.*)?$/;
 
 /** API.md's routes and the ones README adds. */
 const DOCUMENTED = [

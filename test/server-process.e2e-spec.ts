@@ -75,4 +75,11 @@ describe('the server process', () => {
     expect((JSON.parse(cmd![1]) as string[]).join(' ')).toBe(start);
     expect(start).toContain('--initial-old-space-size=64');
   });
+
+  it("has the Dockerfile's HEALTHCHECK probe /livez, which asks nothing of the event store", () => {
+    const dockerfile = readFileSync(join(__dirname, '..', 'Dockerfile'), 'utf8');
+    const healthcheck = /^HEALTHCHECK [^\n]*\\\n\s*CMD (.*)$/m.exec(dockerfile);
+    expect(healthcheck).not.toBeNull();
+    expect(healthcheck![1]).toContain("+'/livez')");
+  });
 });

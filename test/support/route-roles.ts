@@ -9,6 +9,8 @@ const ALL: readonly Role[] = ['admin', 'agent', 'auditor', 'integration'];
  */
 export const ROUTE_ROLES: Readonly<Record<string, readonly Role[] | 'public'>> = {
   'GET /health': 'public',
+  'GET /livez': 'public',
+  'GET /readyz': 'public',
   'GET /me': ALL,
   'POST /members': ['admin'],
   'GET /members': ['admin', 'agent', 'auditor'],
