@@ -59,6 +59,8 @@ export interface AppendResult {
 export interface ReadStreamOptions {
   /** Inclusive; 0 when omitted. */
   fromRevision?: StreamRevision;
+  /** At most this many events; all of them when omitted. */
+  limit?: number;
 }
 
 export interface ReadAllOptions {

@@ -84,7 +84,12 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
-    const read = this.client.readStream(streamId, { fromRevision: options.fromRevision ?? START, direction: FORWARDS });
+    if (options.limit !== undefined && options.limit <= 0) return;
+    const read = this.client.readStream(streamId, {
+      fromRevision: options.fromRevision ?? START,
+      direction: FORWARDS,
+      ...(options.limit === undefined ? {} : { maxCount: options.limit }),
+    });
     try {
       for await (const resolved of read) {
         const event = fromResolvedEvent(resolved);

@@ -89,7 +89,8 @@ export class InMemoryEventStore implements EventStore {
   async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
     this.assertOpen();
     const stream = this.streams.get(streamId) ?? [];
-    yield* stream.slice(Number(options.fromRevision ?? 0n));
+    const start = Number(options.fromRevision ?? 0n);
+    yield* stream.slice(start, options.limit === undefined ? undefined : start + options.limit);
   }
 
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {

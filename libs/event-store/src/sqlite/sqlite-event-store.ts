@@ -189,11 +189,14 @@ export class SqliteEventStore implements EventStore {
 
   async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
     let fromRevision = options.fromRevision ?? 0n;
-    for (;;) {
+    let remaining = options.limit ?? Number.POSITIVE_INFINITY;
+    while (remaining > 0) {
       this.assertOpen();
-      const rows = this.statements.eventsFromRevision.all(streamId, fromRevision, this.pageSize);
+      const page = Math.min(this.pageSize, remaining);
+      const rows = this.statements.eventsFromRevision.all(streamId, fromRevision, page);
       for (const row of rows) yield toRecordedEvent(row);
-      if (rows.length < this.pageSize) return;
+      if (rows.length < page) return;
+      remaining -= rows.length;
       fromRevision = BigInt(rows[rows.length - 1].revision) + 1n;
     }
   }

@@ -74,6 +74,17 @@ export function describeEventStoreContract(name: string, subject: EventStoreCont
         expect(read.map((e) => e.id)).toEqual([events[1].id, events[2].id]);
       });
 
+      it('reads at most a limit of events', async () => {
+        const streamId = stream();
+        const events = [newEvent(), newEvent(), newEvent()];
+        await store.append(streamId, events, { expectedRevision: 'no_stream' });
+        expect((await collect(store.readStream(streamId, { limit: 1 }))).map((e) => e.id)).toEqual([events[0].id]);
+        const middle = await collect(store.readStream(streamId, { fromRevision: 1n, limit: 1 }));
+        expect(middle.map((e) => e.id)).toEqual([events[1].id]);
+        expect(await collect(store.readStream(streamId, { limit: 0 }))).toEqual([]);
+        expect(await collect(store.readStream(stream(), { limit: 1 }))).toEqual([]);
+      });
+
       it('appends at the expected revision, and with any', async () => {
         const streamId = stream();
         await store.append(streamId, [newEvent()], { expectedRevision: 'no_stream' });
