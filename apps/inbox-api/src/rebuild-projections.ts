@@ -51,6 +51,9 @@ async function main(): Promise<void> {
     });
     const rate = result.events / Math.max(result.elapsedMs / 1000, 0.001);
     process.stderr.write(interactive ? '\n' : last && lastPrinted !== last.elapsedMs ? `${progressLine(last)}\n` : '');
+    if (result.leftoversRemoved.length > 0) {
+      process.stderr.write(`Removed what killed rebuilds left: ${result.leftoversRemoved.join(', ')}\n`);
+    }
     process.stdout.write(
       `Rebuilt the read models from ${result.events.toLocaleString('en-US')} events in ` +
         `${(result.elapsedMs / 1000).toFixed(2)} s (${Math.round(rate).toLocaleString('en-US')} events/s; ` +

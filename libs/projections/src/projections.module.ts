@@ -30,6 +30,7 @@ import {
   openReadModelDatabase,
   readModelFile,
 } from './read-model-database';
+import { removeRebuildLeftovers } from './rebuild';
 
 export const READ_MODEL_DB = Symbol('READ_MODEL_DB');
 
@@ -85,11 +86,16 @@ export class ProjectionsModule {
         {
           provide: READ_MODEL_DB,
           // An eighth of the cache where the projector and the pages have threads, and connections, of their own.
-          useFactory: (store: EventStore) =>
-            openReadModelDatabase(
-              readModelFile(options.dataDir),
+          useFactory: (store: EventStore) => {
+            const file = readModelFile(options.dataDir);
+            // What rebuilds killed mid-way left beside the read models (a running one's file is kept).
+            const leftovers = removeRebuildLeftovers(file);
+            if (leftovers.length > 0) new Logger('Projector').log(`Removed rebuild leftovers: ${leftovers.join(', ')}`);
+            return openReadModelDatabase(
+              file,
               worker && store instanceof SqliteEventStore ? MAIN_THREAD_CACHE_MIB : READ_MODEL_CACHE_MIB,
-            ),
+            );
+          },
           inject: [EVENT_STORE],
         },
         {

@@ -6,7 +6,8 @@
  */
 import Database from 'better-sqlite3';
 import type { EventStore, Position, RecordedEvent } from '@team-inbox/event-store';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { Projection } from './projection';
 import { PROJECTOR_CHECKPOINT } from './projector';
 import { openReadModelDatabase, writeCheckpoint } from './read-model-database';
@@ -26,6 +27,8 @@ export interface RebuildResult {
   elapsedMs: number;
   /** The replay alone. */
   replayMs: number;
+  /** Scratch files of killed rebuilds found beside the read models, removed before this one began. */
+  leftoversRemoved: string[];
 }
 
 const DEFAULT_BATCH = 5000;
@@ -101,7 +104,8 @@ export async function rebuildReadModels(options: {
 }): Promise<RebuildResult> {
   const { eventStore, projections, readModelFile } = options;
   const started = performance.now();
-  const scratch = `${readModelFile}.rebuild-${process.pid}`;
+  const leftoversRemoved = removeRebuildLeftovers(readModelFile);
+  const scratch = rebuildScratchFile(readModelFile, process.pid);
   const replayed = await replayInto(scratch, eventStore, projections, options);
   let { events, position } = replayed;
 
@@ -146,7 +150,53 @@ export async function rebuildReadModels(options: {
     replayed.db.close();
     removeDatabase(scratch);
   }
-  return { events, position, elapsedMs: performance.now() - started, replayMs: replayed.elapsedMs };
+  return { events, position, elapsedMs: performance.now() - started, replayMs: replayed.elapsedMs, leftoversRemoved };
+}
+
+/** Where the rebuild run by process `pid` replays the log: beside the live read models, named by its pid. */
+export function rebuildScratchFile(readModelFile: string, pid: number): string {
+  return `${readModelFile}.rebuild-${pid}`;
+}
+
+/**
+ * Removes what killed rebuilds left: the scratch files of processes no longer running (a rebuild removes
+ * its own when it ends, but not when it is killed). A scratch file whose process is alive is a rebuild
+ * still under way, and is kept. Called when a server opens the read models and when a rebuild starts.
+ * Returns the files removed.
+ */
+export function removeRebuildLeftovers(readModelFile: string): string[] {
+  const folder = dirname(readModelFile);
+  const scratch = new RegExp(`^${escapeRegExp(basename(readModelFile))}\\.rebuild-(\\d+)(?:-wal|-shm|-journal)?$`);
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return []; // no folder yet: nothing was ever rebuilt here
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = Number(scratch.exec(name)?.[1]);
+    if (!Number.isSafeInteger(pid) || pid <= 0 || isRunning(pid)) continue;
+    rmSync(join(folder, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+/** Whether a process with this id exists (signal 0 checks without sending anything). */
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user. Only ESRCH says there is no such process.
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function removeDatabase(file: string): void {
