@@ -17,6 +17,14 @@ describe('the routes behind the web UI', () => {
     expect((await inbox.request('GET', '/app/missing.js', { token: null })).status).toBe(404);
   });
 
+  it.each(['GET', 'HEAD'])("%s /app/ (the assets' folder itself) is a 404, not a server error", async (method) => {
+    for (const path of ['/app/', '/app']) {
+      const answer = await inbox.request(method, path, { token: null });
+      expect({ path, status: answer.status }).toEqual({ path, status: 404 });
+      if (method === 'GET') expect(answer.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
+    }
+  });
+
   it('GET /me names the token’s owner and role', async () => {
     const alice = await inbox.addMember('Alice');
     const chat = await inbox.addIntegration('Chat widget');

@@ -21,7 +21,15 @@ export async function registerWebUi(fastify: FastifyInstance): Promise<void> {
     }
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(readFileSync(index));
   });
-  await fastify.register(fastifyStatic, { root, prefix: '/app/', decorateReply: false, index: false });
+  // A folder (`/app/` itself) has no page: 404, as a missing file is (the static plugin answers it with an
+  // error that would reach the client as a 500).
+  await fastify.register(async (assets) => {
+    assets.addHook('onRequest', (request, reply, done) => {
+      if (request.url.split('?', 1)[0].endsWith('/')) reply.callNotFound();
+      else done();
+    });
+    await assets.register(fastifyStatic, { root, prefix: '/app/', decorateReply: false, index: false });
+  });
 }
 
 /** `dist/web` beside the package.json above this file, whether it runs from source or from dist. */
