@@ -11,6 +11,8 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Inbox, type Conversation, type Member } from './support/inbox';
 import { temporaryDataDir } from './support/test-app';
 import { eventually } from './support/eventually';
@@ -39,14 +41,22 @@ interface Receipt {
   headers: IncomingHttpHeaders;
   body: string;
   payload: Payload;
+  /** When the whole request had arrived (epoch ms). */
+  receivedAt: number;
   /** What the receiver answered. */
   status: number;
 }
 
-/** A receiver on 127.0.0.1 that records every request and answers what `respond` says (200 by default). */
+/**
+ * A receiver on 127.0.0.1 that records every request once answered, and answers what `respond` says (200 by
+ * default), at once or when its promise settles.
+ */
 class Receiver {
   readonly receipts: Receipt[] = [];
-  respond: (receipt: Omit<Receipt, 'status'>) => number = () => 200;
+  /** Every request's payload as it arrived, answered or not. */
+  readonly arrivals: Payload[] = [];
+  respond: (receipt: Omit<Receipt, 'status'>) => number | Promise<number> = () => 200;
+  private readonly answerTimers = new Set<NodeJS.Timeout>();
   private constructor(
     private readonly server: Server,
     readonly baseUrl: string,
@@ -66,10 +76,16 @@ class Receiver {
           headers: request.headers,
           body,
           payload: JSON.parse(body) as Payload,
+          receivedAt: Date.now(),
         };
+        const answer = (status: number) => {
+          receiver.receipts.push({ ...received, status });
+          response.writeHead(status).end();
+        };
+        receiver.arrivals.push(received.payload);
         const status = receiver.respond(received);
-        receiver.receipts.push({ ...received, status });
-        response.writeHead(status).end();
+        if (typeof status === 'number') answer(status);
+        else void status.then(answer);
       });
     });
     return receiver;
@@ -84,11 +100,28 @@ class Receiver {
       .map((receipt) => receipt.payload);
   }
 
+  /** Requests received and not answered yet. */
+  get holding(): number {
+    return this.arrivals.length - this.receipts.length;
+  }
+
   attemptsOf(deliveryId: string): Receipt[] {
     return this.receipts.filter((receipt) => receipt.payload.id === deliveryId);
   }
 
+  /** `status` after `ms`: a receiver that takes its time. A stopped receiver never answers. */
+  answerAfter(ms: number, status = 200): Promise<number> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.answerTimers.delete(timer);
+        resolve(status);
+      }, ms);
+      this.answerTimers.add(timer);
+    });
+  }
+
   stop(): Promise<void> {
+    for (const timer of this.answerTimers) clearTimeout(timer);
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
@@ -129,6 +162,16 @@ async function expectedDeliveries(inbox: Inbox, conversationId: string) {
   return (await inbox.streamEvents(`conversation-${conversationId}`))
     .filter((event) => typeOf[event.type])
     .map((event) => ({ type: typeOf[event.type], position: event.position.toString(), data: event.data }));
+}
+
+/**
+ * A full collection of this process's heap (the app runs in it), forced as jest's leak detector forces one:
+ * the flag is set at run time, so jest needs no `--expose-gc`.
+ */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+  setFlagsFromString('--no-expose-gc');
 }
 
 describe('outbound webhooks', () => {
@@ -510,6 +553,88 @@ describe('outbound webhooks', () => {
     } finally {
       data.remove();
     }
+  });
+
+  describe('receivers that take their time', () => {
+    type Page = { items: { id: string; status: string; attempts: number; lastError: string | null }[] };
+
+    it('never records an answer that came after the timeout as delivered, collections or not: it is retried', async () => {
+      const inbox = await Inbox.start({ env: { ...ENV, OUTBOUND_WEBHOOK_TIMEOUT_MS: '2000' } });
+      try {
+        const chat = await inbox.addIntegration();
+        const webhook = await registerWebhook(inbox, `${receiver.baseUrl}/hook`, ['conversation.started']);
+        receiver.respond = () => receiver.answerAfter(4000);
+        for (let conversation = 0; conversation < 4; conversation++) await inbox.startConversation(chat.token);
+
+        // Full collections while the attempts wait: one once let an answer after the timeout count.
+        const deliveries = `/webhooks/${webhook.id}/deliveries`;
+        const items = await eventually(async () => {
+          collectGarbage();
+          const page = (await inbox.request<Page>('GET', deliveries)).body.items;
+          const settled = page.length === 4 && page.every((item) => item.attempts >= 2 || item.status !== 'pending');
+          return settled && page;
+        }, 15_000);
+        expect(items.map(({ status, lastError }) => ({ status, lastError }))).toEqual(
+          items.map(() => ({ status: 'pending', lastError: 'No answer within 2000 ms' })),
+        );
+        // Each was sent again, under its own webhook-id.
+        for (const item of items) {
+          expect(receiver.arrivals.filter((payload) => payload.id === item.id).length).toBeGreaterThanOrEqual(2);
+        }
+        const metrics = (await inbox.request<string>('GET', '/metrics')).body;
+        expect(metrics).not.toMatch(/team_inbox_webhook_delivery_attempts_total\{outcome="delivered"\} [1-9]/);
+        expect(metrics).toMatch(/team_inbox_webhook_delivery_attempts_total\{outcome="pending"\} ([89]|\d\d+)\n/);
+      } finally {
+        await inbox.stop();
+      }
+    });
+
+    it('delivers to a healthy receiver within 1 s while another holds every request it gets', async () => {
+      const slow = await Receiver.start();
+      const inbox = await Inbox.start({ env: { ...ENV, OUTBOUND_WEBHOOK_TIMEOUT_MS: '30000' } });
+      try {
+        const alice = await inbox.addMember('Alice');
+        const chat = await inbox.addIntegration();
+        const types = ['conversation.started', 'conversation.assigned'];
+        await registerWebhook(inbox, `${slow.baseUrl}/hook`, types);
+        await registerWebhook(inbox, `${receiver.baseUrl}/hook`, types);
+        slow.respond = () => slow.answerAfter(30_000);
+
+        // More conversations than there were attempts in flight for all receivers together.
+        const conversations: Conversation[] = [];
+        for (let index = 0; index < 10; index++) {
+          const conversation = await inbox.startConversation(chat.token);
+          conversations.push(conversation);
+          const assigned = await inbox.request('POST', `/conversations/${conversation.id}/assign`, {
+            token: alice.token,
+            body: { assigneeId: 'me' },
+          });
+          expect(assigned.status).toBeLessThan(300);
+        }
+        await eventually(() => receiver.delivered().length >= 20, 5000).catch(() => undefined);
+        expect(slow.holding).toBeGreaterThanOrEqual(8);
+
+        // occurredAt is when the command was taken, on this machine's clock.
+        const late = receiver.receipts
+          .map((receipt) => ({
+            type: receipt.payload.type,
+            ms: receipt.receivedAt - Date.parse(receipt.payload.occurredAt),
+          }))
+          .filter((delivery) => delivery.ms > 1000);
+        expect({ delivered: receiver.delivered().length, late }).toEqual({ delivered: 20, late: [] });
+        // Still in log order within each conversation.
+        for (const conversation of conversations) {
+          const ofConversation = receiver.delivered().filter((payload) => payload.conversationId === conversation.id);
+          expect(ofConversation.map((payload) => payload.type)).toEqual([
+            'conversation.started',
+            'conversation.assigned',
+          ]);
+        }
+      } finally {
+        await inbox.stop();
+        await slow.stop();
+      }
+    });
   });
 
   it('a server with sending off sends nothing, and says so rather than list no deliveries', async () => {

@@ -18,7 +18,8 @@ describe('the outbox', () => {
     position: String(t),
     body: `{"id":"${id}"}`,
   });
-  const heads = () => outbox.laneHeads(100).map((head) => head.id);
+  const heads = () =>
+    outbox.webhooksWithPending().flatMap((webhookId) => outbox.laneHeads(webhookId, 100).map((head) => head.id));
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'outbox-'));
@@ -57,13 +58,21 @@ describe('the outbox', () => {
     expect(heads()).toEqual(['a', 'c', 'd']);
   });
 
+  it("hands out each webhook's heads on their own: another webhook's backlog, due sooner, hides none", () => {
+    for (let index = 0; index < 20; index++) outbox.queue(delivery(`a${index}`, `c${index}`), now);
+    outbox.queue(delivery('b', 'c1', 'w2'), new Date(t + 1000));
+    expect(outbox.webhooksWithPending()).toEqual(['w1', 'w2']);
+    expect(outbox.laneHeads('w2', 1).map((head) => head.id)).toEqual(['b']);
+    expect(outbox.laneHeads('w1', 3).map((head) => head.id)).toEqual(['a0', 'a1', 'a2']);
+  });
+
   it('moves a lane on once its head is delivered, or has failed for good, and not while it is retried', () => {
     outbox.queue(delivery('a', 'c1'), now);
     outbox.queue(delivery('b', 'c1'), now);
     outbox.queue(delivery('c', 'c1'), now);
     outbox.recordAttempt('a', 1, now, { statusCode: 500 }, { status: 'pending', nextAttemptAt: t + 1000 });
     expect(heads()).toEqual(['a']);
-    expect(outbox.laneHeads(1)[0]).toMatchObject({ attempts: 1, lastStatusCode: 500, nextAttemptAt: t + 1000 });
+    expect(outbox.laneHeads('w1', 1)[0]).toMatchObject({ attempts: 1, lastStatusCode: 500, nextAttemptAt: t + 1000 });
     outbox.recordAttempt('a', 2, now, { statusCode: 200 }, { status: 'delivered' });
     expect(heads()).toEqual(['b']);
     outbox.recordAttempt('b', 5, now, { error: 'ECONNREFUSED' }, { status: 'failed' });

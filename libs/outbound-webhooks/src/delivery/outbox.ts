@@ -113,6 +113,8 @@ export class Outbox {
       CREATE INDEX IF NOT EXISTS deliveries_pending_lane ON deliveries (webhook_id, conversation_id, seq)
         WHERE status = 'pending';
       CREATE INDEX IF NOT EXISTS deliveries_pending_due ON deliveries (next_attempt_at, seq) WHERE status = 'pending';
+      CREATE INDEX IF NOT EXISTS deliveries_pending_due_by_webhook ON deliveries (webhook_id, next_attempt_at, seq)
+        WHERE status = 'pending';
       CREATE INDEX IF NOT EXISTS deliveries_by_webhook ON deliveries (webhook_id, seq);
       CREATE INDEX IF NOT EXISTS deliveries_by_webhook_status ON deliveries (webhook_id, status, seq);
     `);
@@ -142,12 +144,17 @@ export class Outbox {
            (id, webhook_id, event_id, event_type, conversation_id, position, body, status, next_attempt_at, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (id) DO NOTHING`,
       ),
+      webhooksWithPending: db.prepare<[], { id: string }>(
+        `SELECT id FROM webhooks w
+         WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.webhook_id = w.id AND d.status = 'pending')
+         ORDER BY id`,
+      ),
       // A delivery is sent only once every earlier pending one of its lane is settled: log order per
       // conversation. A failed one no longer holds its lane.
-      laneHeads: db.prepare<[number], LaneHead>(
+      laneHeads: db.prepare<[string, number], LaneHead>(
         `SELECT ${deliveryColumns('d')}, w.url AS url, w.sealed_secret AS sealedSecret
          FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
-         WHERE d.status = 'pending' AND NOT EXISTS (
+         WHERE d.webhook_id = ? AND d.status = 'pending' AND NOT EXISTS (
            SELECT 1 FROM deliveries e
            WHERE e.status = 'pending' AND e.webhook_id = d.webhook_id AND e.conversation_id = d.conversation_id
              AND e.seq < d.seq)
@@ -250,9 +257,14 @@ export class Outbox {
     );
   }
 
-  /** The first pending delivery of each lane, soonest due first. */
-  laneHeads(limit: number): LaneHead[] {
-    return this.statements.laneHeads.all(limit);
+  /** The webhooks that have deliveries to send (or to retry). */
+  webhooksWithPending(): string[] {
+    return this.statements.webhooksWithPending.all().map((row) => row.id);
+  }
+
+  /** The first pending delivery of each of the webhook's lanes, soonest due first. */
+  laneHeads(webhookId: string, limit: number): LaneHead[] {
+    return this.statements.laneHeads.all(webhookId, limit);
   }
 
   /**

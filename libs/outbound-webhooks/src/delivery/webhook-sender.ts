@@ -1,7 +1,8 @@
 /**
  * Sends the outbox's pending deliveries: signed POSTs, at least once, in log order per (webhook,
- * conversation), conversations in parallel up to a bound. Each attempt's outcome is recorded before the
- * next attempt of its lane, so a restart resumes with the same attempt count; an attempt in flight at a
+ * conversation), conversations in parallel up to a bound per webhook. Each webhook has slots of its own, so
+ * a receiver that is slow or down delays only its own deliveries. Each attempt's outcome is recorded before
+ * the next attempt of its lane, so a restart resumes with the same attempt count; an attempt in flight at a
  * crash was not recorded, and is sent again. Off where `OUTBOUND_WEBHOOKS=off`.
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
@@ -10,11 +11,12 @@ import { Subject } from 'rxjs';
 import { OUTBOUND_WEBHOOKS_CONFIG, type OutboundWebhooksConfig } from '../outbound-webhooks.config';
 import { signWebhook } from '../signing/webhook-signature';
 import { Outbox, type LaneHead } from './outbox';
+import { postWebhook, WebhookAgents } from './post-webhook';
 import { outcomeOf, type AttemptResult } from './retry-schedule';
 import { laneOf, planSends } from './send-plan';
 
-/** Attempts in flight at once, each for another conversation. */
-export const MAX_IN_FLIGHT = 8;
+/** Attempts in flight at once for one webhook, each for another conversation. */
+export const MAX_IN_FLIGHT_PER_WEBHOOK = 8;
 /** The longest the sender sleeps without looking at the outbox (another process may have queued work). */
 const POLL_MS = 1000;
 /** A lease outlives its attempt's timeout by this much; after a crash, the delivery waits that long. */
@@ -26,7 +28,10 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('OutboundWebhooks');
   /** Each attempt's outcome (`delivered`, `pending`: to be retried, `failed`: for good), for the metrics. */
   readonly attempts = new Subject<{ outcome: 'delivered' | 'pending' | 'failed' }>();
+  /** By lane. */
   private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly inFlightByWebhook = new Map<string, number>();
+  private readonly agents = new WebhookAgents();
   private readonly shutdown = new AbortController();
   /** Opened secrets by webhook id: unsealing on every attempt would be wasted work. */
   private readonly secrets = new Map<string, string>();
@@ -52,6 +57,7 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
     clearTimeout(this.timer);
     this.shutdown.abort();
     await Promise.allSettled(this.inFlight.values());
+    this.agents.destroy();
   }
 
   /** Looks for due deliveries soon: after the dispatcher queued some, or an attempt ended. */
@@ -70,12 +76,14 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
     let wakeAt: number | undefined;
     try {
       const now = Date.now();
-      const slots = MAX_IN_FLIGHT - this.inFlight.size;
-      if (slots > 0) {
-        // Enough heads that the in-flight lanes (skipped) cannot crowd out the free slots.
-        const heads = this.outbox.laneHeads(slots + this.inFlight.size);
-        const plan = planSends(heads, new Set(this.inFlight.keys()), slots, now);
-        wakeAt = plan.wakeAt;
+      const busyLanes = new Set(this.inFlight.keys());
+      for (const webhookId of this.outbox.webhooksWithPending()) {
+        const busy = this.inFlightByWebhook.get(webhookId) ?? 0;
+        const slots = MAX_IN_FLIGHT_PER_WEBHOOK - busy;
+        if (slots <= 0) continue; // an attempt of its ending wakes the sender
+        // Enough heads that its in-flight lanes (skipped) cannot crowd out its free slots.
+        const plan = planSends(this.outbox.laneHeads(webhookId, slots + busy), busyLanes, slots, now);
+        if (plan.wakeAt !== undefined) wakeAt = Math.min(wakeAt ?? plan.wakeAt, plan.wakeAt);
         for (const delivery of plan.send) this.begin(delivery, now);
       }
     } catch (error) {
@@ -88,13 +96,18 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
   private begin(delivery: LaneHead, now: number): void {
     if (!this.outbox.claim(delivery.id, delivery.attempts, now + this.config.timeoutMs + LEASE_MARGIN_MS, now)) return;
     const lane = laneOf(delivery);
+    const { webhookId } = delivery;
     const attempt = this.attempt(delivery)
       .catch((error: unknown) => this.logger.error(`Delivery ${delivery.id}: the attempt could not be recorded`, error))
       .finally(() => {
         this.inFlight.delete(lane);
+        const busy = (this.inFlightByWebhook.get(webhookId) ?? 1) - 1;
+        if (busy > 0) this.inFlightByWebhook.set(webhookId, busy);
+        else this.inFlightByWebhook.delete(webhookId);
         this.wake();
       });
     this.inFlight.set(lane, attempt);
+    this.inFlightByWebhook.set(webhookId, (this.inFlightByWebhook.get(webhookId) ?? 0) + 1);
   }
 
   private async attempt(delivery: LaneHead): Promise<void> {
@@ -125,25 +138,20 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
       };
     }
     const timestamp = Math.floor(startedAt.getTime() / 1000);
-    try {
-      const response = await fetch(delivery.url, {
-        method: 'POST',
+    return postWebhook(
+      {
+        url: delivery.url,
         headers: {
           'content-type': 'application/json',
           'user-agent': USER_AGENT,
           ...signWebhook(secret, delivery.id, timestamp, delivery.body),
         },
         body: delivery.body,
-        // A redirect is not followed: the receiver registered this URL, and a signed body goes only there.
-        redirect: 'manual',
-        signal: AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(this.config.timeoutMs)]),
-      });
-      await response.body?.cancel();
-      return { statusCode: response.status };
-    } catch (error) {
-      if (this.shutdown.signal.aborted) return 'interrupted';
-      return { error: describeError(error, this.config.timeoutMs) };
-    }
+        timeoutMs: this.config.timeoutMs,
+        shutdown: this.shutdown.signal,
+      },
+      this.agents,
+    );
   }
 
   private secretFor(delivery: LaneHead): string {
@@ -154,15 +162,6 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
     }
     return secret;
   }
-}
-
-function describeError(error: unknown, timeoutMs: number): string {
-  if (error instanceof DOMException && error.name === 'TimeoutError') return `No answer within ${timeoutMs} ms`;
-  // fetch reports a network failure as "fetch failed", with the reason (ECONNREFUSED, ENOTFOUND) as its cause.
-  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
-  if (typeof cause?.code === 'string')
-    return `${cause.code}${typeof cause.message === 'string' ? `: ${cause.message}` : ''}`;
-  return error instanceof Error ? error.message : String(error);
 }
 
 function describeResult(result: AttemptResult): string {
