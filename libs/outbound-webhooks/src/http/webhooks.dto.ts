@@ -26,7 +26,7 @@ export const MAX_DELIVERIES_PAGE = 200;
 export class RegisterWebhookDto {
   @ApiProperty({ example: 'https://crm.example.com/hooks/team-inbox', maxLength: MAX_URL_LENGTH })
   // Checked bottom-up, stopping at the first failure: presence, then type, then content.
-  // isURL passes some hosts no URL parser takes (a lone surrogate, a bidi control): fetch could never send to them.
+  // isURL passes some hosts no URL parser takes (a lone surrogate, a bidi control): no request could ever be sent to them.
   @ValidateBy(
     {
       name: 'canParseUrl',
