@@ -3,6 +3,7 @@
  * helpers to set up a team and to check what reached the log.
  */
 import type { ConversationDetails, ConversationSummary } from '@team-inbox/conversations';
+import type { Clock } from '@team-inbox/core';
 import {
   SqliteEventStore,
   collect,
@@ -42,13 +43,21 @@ export class Inbox {
       dataDir?: string;
       env?: NodeJS.ProcessEnv;
       eventStore?: Omit<SqliteEventStoreOptions, 'filename'>;
+      /** The app's clock and the store's (expiries): one a test can set. */
+      clock?: Clock;
     } = {},
   ): Promise<Inbox> {
     const data = options.dataDir ? undefined : temporaryDataDir();
     const dataDir = options.dataDir ?? data!.dir;
-    const store = new SqliteEventStore({ filename: sqliteEventStoreFile(dataDir), ...options.eventStore });
+    const clock = options.clock;
+    const store = new SqliteEventStore({
+      filename: sqliteEventStoreFile(dataDir),
+      ...(clock ? { now: () => clock.now() } : {}),
+      ...options.eventStore,
+    });
     const running = await startApp({
       eventStore: store,
+      clock,
       dataDir,
       env: { INBOX_ADMIN_TOKEN: ADMIN_TOKEN, ...options.env },
     });

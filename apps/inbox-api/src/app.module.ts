@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { AppConfig } from '@team-inbox/config';
+import type { Clock } from '@team-inbox/core';
 import { ConversationsModule } from '@team-inbox/conversations';
 import { EventStoreModule, type EventStore } from '@team-inbox/event-store';
 import { ProjectionsModule } from '@team-inbox/projections';
@@ -22,11 +23,13 @@ export interface AppModuleOptions {
   config: AppConfig;
   /** A store made by the caller instead of the configured one (tests that inspect the log). */
   eventStore?: EventStore;
+  /** The time expiries are measured by, where a test sets it (`Idempotency-Key` records); the system's otherwise. */
+  clock?: Clock;
 }
 
 @Module({})
 export class AppModule {
-  static forRoot({ config, eventStore }: AppModuleOptions): DynamicModule {
+  static forRoot({ config, eventStore, clock }: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -53,6 +56,7 @@ export class AppModule {
           secretsKey: config.secretsKey,
           dataDir: config.dataDir,
           authThrottle: config.authThrottle,
+          clock,
         }),
         ConversationsModule,
         IntegrationsModule,

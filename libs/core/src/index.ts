@@ -7,3 +7,4 @@ export * from './trim-string';
 export * from './http/no-fields.pipe';
 export * from './http/email-address';
 export * from './http/json-content-type';
+export * from './clock';

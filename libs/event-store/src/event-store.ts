@@ -47,6 +47,14 @@ export interface RecordedEvent<Type extends string = string, Data extends JsonOb
 
 export interface AppendOptions {
   expectedRevision: ExpectedRevision;
+  /**
+   * Given on the append that creates a stream: the stream's events may be removed once they are older than
+   * this many milliseconds (records kept for a while, not for good). EventStoreDB stops reading them at
+   * once and scavenges them (the stream's `$maxAge`); the embedded store removes them in a periodic sweep;
+   * the in-memory one stops reading them. A reader must still check their age itself: an event past it may
+   * be read until it is removed.
+   */
+  maxAgeMs?: number;
 }
 
 export interface AppendResult {

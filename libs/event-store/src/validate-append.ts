@@ -1,8 +1,14 @@
-import type { NewEvent } from './event-store';
+import type { AppendOptions, NewEvent } from './event-store';
 import { InvalidAppendError } from './errors';
 
 /** The checks every adapter makes before an append reaches its store, so that all refuse the same input. */
-export function validateAppend(streamId: string, events: readonly NewEvent[]): void {
+export function validateAppend(streamId: string, events: readonly NewEvent[], options?: AppendOptions): void {
+  const maxAgeMs = options?.maxAgeMs;
+  if (maxAgeMs !== undefined && !(Number.isSafeInteger(maxAgeMs) && maxAgeMs > 0)) {
+    throw new InvalidAppendError(
+      `A stream's maximum age must be a positive whole number of milliseconds, got ${maxAgeMs}`,
+    );
+  }
   if (typeof streamId !== 'string' || streamId.length === 0 || streamId.startsWith('$')) {
     throw new InvalidAppendError(`Stream name must be a non-empty string not starting with "$", got "${streamId}"`);
   }

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import { CLOCK, SYSTEM_CLOCK, type Clock } from '@team-inbox/core';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthThrottle, type AuthThrottleOptions } from './auth/auth-throttle';
 import { BOOTSTRAP_ADMIN_TOKEN_HASH, resolveBootstrapAdminTokenHash } from './bootstrap-admin';
@@ -19,6 +20,8 @@ export class TeamModule {
     secretsKey: Buffer | undefined;
     dataDir: string;
     authThrottle: AuthThrottleOptions;
+    /** The time every expiry is measured by (tests set it); the system's when omitted. */
+    clock?: Clock;
   }): DynamicModule {
     return {
       module: TeamModule,
@@ -35,8 +38,9 @@ export class TeamModule {
         { provide: SecretBox, useFactory: () => resolveSecretBox(options.secretsKey, options.dataDir) },
         { provide: AuthThrottle, useFactory: () => new AuthThrottle(options.authThrottle) },
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: CLOCK, useValue: options.clock ?? SYSTEM_CLOCK },
       ],
-      exports: [TeamDirectory, SecretBox],
+      exports: [TeamDirectory, SecretBox, CLOCK],
     };
   }
 }

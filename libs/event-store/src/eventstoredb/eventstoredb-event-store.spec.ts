@@ -61,6 +61,56 @@ describe('EventStoreDbEventStore over a fake client', () => {
     );
   });
 
+  it('gives a stream its maximum age as $maxAge, in seconds, on the append that creates it only', async () => {
+    const appended = (nextExpectedRevision: bigint) => ({
+      success: true,
+      nextExpectedRevision,
+      position: { commit: 900n, prepare: 880n },
+    });
+    const appendToStream = jest.fn().mockResolvedValueOnce(appended(0n)).mockResolvedValueOnce(appended(1n));
+    const setStreamMetadata = jest.fn().mockResolvedValue({ success: true });
+    const store = new EventStoreDbEventStore({ client: fakeClient({ appendToStream, setStreamMetadata }) });
+    const DAY_MS = 24 * 60 * 60 * 1000;
+
+    await store.append('idempotency-1', [{ id: 'e1', type: 'T', data: {} }], {
+      expectedRevision: 'no_stream',
+      maxAgeMs: DAY_MS,
+    });
+    expect(setStreamMetadata).toHaveBeenCalledTimes(1);
+    expect(setStreamMetadata).toHaveBeenCalledWith('idempotency-1', { maxAge: 86_400 });
+
+    // The stream was there already: its metadata is left as it is.
+    await store.append('idempotency-1', [{ id: 'e2', type: 'T', data: {} }], {
+      expectedRevision: 0n,
+      maxAgeMs: DAY_MS,
+    });
+    expect(setStreamMetadata).toHaveBeenCalledTimes(1);
+  });
+
+  it('sets no metadata where no maximum age is given, and fails an append whose maximum age was not set', async () => {
+    const appendToStream = jest.fn().mockResolvedValue({
+      success: true,
+      nextExpectedRevision: 0n,
+      position: { commit: 900n, prepare: 880n },
+    });
+    const setStreamMetadata = jest
+      .fn()
+      .mockRejectedValue(new UnavailableError({ code: 14, details: 'ECONNREFUSED' } as never));
+    const store = new EventStoreDbEventStore({ client: fakeClient({ appendToStream, setStreamMetadata }) });
+
+    await store.append('conversation-1', [{ id: 'e1', type: 'T', data: {} }], { expectedRevision: 'no_stream' });
+    expect(setStreamMetadata).not.toHaveBeenCalled();
+
+    // Where setting it fails, so does the append: a retry (the same event ids, a no-op) sets it again.
+    await expect(
+      store.append('idempotency-1', [{ id: 'e1', type: 'T', data: {} }], {
+        expectedRevision: 'no_stream',
+        maxAgeMs: 1,
+      }),
+    ).rejects.toBeInstanceOf(EventStoreUnavailableError);
+    expect(setStreamMetadata).toHaveBeenCalledWith('idempotency-1', { maxAge: 1 });
+  });
+
   it('turns a wrong expected version into the typed error', async () => {
     const appendToStream = jest
       .fn()

@@ -31,8 +31,10 @@ import {
   decodePosition,
   encodePosition,
   fromResolvedEvent,
+  createdStream,
   toEsdbExpectedRevision,
   toEventData,
+  toStreamMetadata,
   translateError,
 } from './eventstoredb-mapping';
 
@@ -63,7 +65,7 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
-    validateAppend(streamId, events);
+    validateAppend(streamId, events, options);
     try {
       const appending = this.client.appendToStream(streamId, events.map(toEventData), {
         expectedRevision: toEsdbExpectedRevision(options.expectedRevision),
@@ -77,6 +79,18 @@ export class EventStoreDbEventStore implements EventStore {
           ),
       );
       if (!result.position) throw new Error('EventStoreDB answered an append without its log position');
+      if (options.maxAgeMs !== undefined && createdStream(result.nextExpectedRevision, events.length)) {
+        // Once the stream exists. Should this fail, so does the append: its retry (the same event ids, a
+        // no-op) sets it again.
+        await withTimeout(
+          this.client.setStreamMetadata(streamId, toStreamMetadata(options.maxAgeMs)),
+          this.appendTimeoutMs,
+          () =>
+            new EventStoreTimeoutError(
+              `EventStoreDB did not answer setting the maximum age of ${streamId} within ${this.appendTimeoutMs} ms`,
+            ),
+        );
+      }
       return { nextRevision: result.nextExpectedRevision, position: encodePosition(result.position) };
     } catch (error) {
       throw translateError(error, streamId);

@@ -7,12 +7,14 @@ import {
 } from '@eventstore/db-client';
 import { EventStoreUnavailableError, InvalidAppendError, WrongExpectedRevisionError } from '../errors';
 import {
+  createdStream,
   decodePosition,
   encodePosition,
   fromEsdbRevision,
   fromResolvedEvent,
   toEsdbExpectedRevision,
   toEventData,
+  toStreamMetadata,
   translateError,
 } from './eventstoredb-mapping';
 
@@ -34,6 +36,21 @@ function resolved(overrides: Partial<NonNullable<AllStreamResolvedEvent['event']
 }
 
 describe('EventStoreDB mapping', () => {
+  describe('maximum ages', () => {
+    it('gives $maxAge in whole seconds, rounded up so that nothing goes before its age', () => {
+      expect(toStreamMetadata(24 * 60 * 60 * 1000)).toEqual({ maxAge: 86_400 });
+      expect(toStreamMetadata(1500)).toEqual({ maxAge: 2 });
+      expect(toStreamMetadata(1)).toEqual({ maxAge: 1 });
+    });
+
+    it('tells an append that created its stream from one that did not', () => {
+      expect(createdStream(0n, 1)).toBe(true);
+      expect(createdStream(2n, 3)).toBe(true);
+      expect(createdStream(1n, 1)).toBe(false);
+      expect(createdStream(5n, 3)).toBe(false);
+    });
+  });
+
   describe('positions', () => {
     it('round-trips commit and prepare through one bigint', () => {
       const samples = [

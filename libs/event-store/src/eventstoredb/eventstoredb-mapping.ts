@@ -13,6 +13,7 @@ import {
   type EventData,
   type Position as EsdbPosition,
   type ResolvedEvent,
+  type StreamMetadata,
 } from '@eventstore/db-client';
 import { EventStoreUnavailableError, InvalidAppendError, WrongExpectedRevisionError } from '../errors';
 import type { ActualRevision, ExpectedRevision, JsonObject, NewEvent, Position, RecordedEvent } from '../event-store';
@@ -50,6 +51,19 @@ export function fromEsdbRevision(revision: CurrentRevision | AppendExpectedRevis
 function fromEsdbExpected(expected: AppendExpectedRevision): ExpectedRevision {
   if (typeof expected === 'bigint') return expected;
   return expected === NO_STREAM ? 'no_stream' : 'any';
+}
+
+/**
+ * The stream metadata that gives a stream the port's maximum age (`AppendOptions.maxAgeMs`): EventStoreDB's
+ * `$maxAge`, in whole seconds, rounded up so that an event is never dropped before its age.
+ */
+export function toStreamMetadata(maxAgeMs: number): StreamMetadata {
+  return { maxAge: Math.ceil(maxAgeMs / 1000) };
+}
+
+/** Whether an append whose result is `nextRevision` created its stream: its first event is revision 0. */
+export function createdStream(nextRevision: bigint, eventsAppended: number): boolean {
+  return nextRevision === BigInt(eventsAppended - 1);
 }
 
 export function toEventData(event: NewEvent): EventData {

@@ -27,6 +27,8 @@ export class InMemoryEventStore implements EventStore {
   private readonly streams = new Map<string, RecordedEvent[]>();
   /** By stream and event id: a retried append is recognised within its stream, as in the other stores. */
   private readonly byId = new Map<string, RecordedEvent>();
+  /** The streams given a maximum age (`AppendOptions.maxAgeMs`): their older events are no longer read. */
+  private readonly maxAges = new Map<string, number>();
   private closed = false;
   private readonly subscriptions = new LocalSubscriptions(
     {
@@ -37,9 +39,12 @@ export class InMemoryEventStore implements EventStore {
     { pageSize: 500 },
   );
 
+  /** `now`: the time an event's age is measured at, in milliseconds since the epoch (a clock tests set). */
+  constructor(private readonly options: { now?: () => number } = {}) {}
+
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     this.assertOpen();
-    validateAppend(streamId, events);
+    validateAppend(streamId, events, options);
     const stream = this.streams.get(streamId) ?? [];
     const { expectedRevision } = options;
 
@@ -63,6 +68,7 @@ export class InMemoryEventStore implements EventStore {
       throw new WrongExpectedRevisionError(streamId, expectedRevision, current);
     }
 
+    if (current === 'no_stream' && options.maxAgeMs !== undefined) this.maxAges.set(streamId, options.maxAgeMs);
     const recordedAt = new Date();
     for (const event of events) {
       const recorded: RecordedEvent = {
@@ -90,13 +96,13 @@ export class InMemoryEventStore implements EventStore {
     this.assertOpen();
     const stream = this.streams.get(streamId) ?? [];
     const start = Number(options.fromRevision ?? 0n);
-    yield* stream.slice(start, options.limit === undefined ? undefined : start + options.limit);
+    yield* this.unexpired(stream.slice(start)).slice(0, options.limit);
   }
 
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
     this.assertOpen();
     const start = Number(options.fromPosition ?? 0n);
-    yield* this.log.slice(start, options.limit === undefined ? undefined : start + options.limit);
+    yield* this.unexpired(this.log.slice(start)).slice(0, options.limit);
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): AllSubscription {
@@ -115,6 +121,16 @@ export class InMemoryEventStore implements EventStore {
   async close(): Promise<void> {
     this.closed = true;
     await this.subscriptions.closeAll();
+  }
+
+  /** As EventStoreDB reads a stream with a `$maxAge`: its events past that age are gone. */
+  private unexpired(events: RecordedEvent[]): RecordedEvent[] {
+    if (this.maxAges.size === 0) return events;
+    const now = (this.options.now ?? Date.now)();
+    return events.filter((event) => {
+      const maxAgeMs = this.maxAges.get(event.streamId);
+      return maxAgeMs === undefined || now - event.recordedAt.getTime() <= maxAgeMs;
+    });
   }
 
   private assertOpen(): void {

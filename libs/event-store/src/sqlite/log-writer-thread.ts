@@ -11,7 +11,7 @@
 import type { Worker } from 'node:worker_threads';
 import { EventStoreUnavailableError } from '../errors';
 import { startWorker } from '../worker-entry';
-import type { AppendOutcome, AppendRequest, LogWriterSettings } from './log-writer';
+import type { AppendOutcome, AppendRequest, ExpiryOutcome, ExpiryRequest, LogWriterSettings } from './log-writer';
 import type { FromLogWriter, ToLogWriter } from './log-writer-messages';
 
 export interface CommittedBatch {
@@ -19,9 +19,10 @@ export interface CommittedBatch {
   durationMs: number;
 }
 
+/** A message posted to the thread and not yet answered: a batch to commit or a slice of the expiry sweep. */
 interface InFlight {
   worker: Worker;
-  resolve: (batch: CommittedBatch) => void;
+  resolve: (answer: FromLogWriter) => void;
   reject: (error: unknown) => void;
 }
 
@@ -42,12 +43,27 @@ export class LogWriterThread {
   ) {}
 
   /** Commits the batch in the writer thread, after those posted before it. */
-  write(batch: AppendRequest[]): Promise<CommittedBatch> {
+  async write(batch: AppendRequest[]): Promise<CommittedBatch> {
+    const answer = await this.post({ type: 'write', batch });
+    if (answer.type !== 'committed') throw new Error(`The log's writer thread answered a batch with ${answer.type}`);
+    return answer;
+  }
+
+  /** Removes one slice of expired events, in turn with the batches (see `LogWriter.removeExpired`). */
+  async removeExpired(request: ExpiryRequest): Promise<ExpiryOutcome> {
+    const answer = await this.post({ type: 'remove-expired', request });
+    if (answer.type !== 'expired-removed') {
+      throw new Error(`The log's writer thread answered an expiry sweep with ${answer.type}`);
+    }
+    return answer.outcome;
+  }
+
+  private post(message: Exclude<ToLogWriter, { type: 'close' }>): Promise<FromLogWriter> {
     const worker = (this.worker ??= this.spawn());
-    return new Promise<CommittedBatch>((resolve, reject) => {
+    return new Promise<FromLogWriter>((resolve, reject) => {
       this.inFlight.push({ worker, resolve, reject });
       worker.ref(); // the process waits for the commits it has accepted
-      worker.postMessage({ type: 'write', batch } satisfies ToLogWriter);
+      worker.postMessage(message);
     });
   }
 
@@ -83,8 +99,8 @@ export class LogWriterThread {
       if (message.type === 'ready') return started.resolve();
       const answered = this.inFlight.shift();
       if (this.inFlight.length === 0) worker.unref(); // idle: the process may exit
-      if (message.type === 'committed') answered?.resolve(message);
-      else answered?.reject(this.commitFailure(message.message, message.code));
+      if (message.type === 'failed') answered?.reject(this.commitFailure(message.message, message.code));
+      else answered?.resolve(message);
     });
     worker.on('error', (error) => {
       const failure = new EventStoreUnavailableError(

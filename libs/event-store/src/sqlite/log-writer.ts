@@ -5,8 +5,10 @@
  *
  * A batch is one transaction, so one fsync, whatever the number of appends in it. Each append inside it is
  * all or nothing (a savepoint where it has several events), so a refused append leaves its neighbours
- * untouched. Positions are SQLite rowids: assigned under the single write lock and never reused (nothing is
- * deleted), so a reader that has seen position p never later finds a new event below p.
+ * untouched. Positions are SQLite rowids: assigned under the single write lock and never reused, so a reader
+ * that has seen position p never later finds a new event below p. The one deletion, of events past their
+ * stream's maximum age (`removeExpired`), never takes the log's last event: SQLite gives a new row the
+ * largest rowid plus one, so removing the last would hand its position out again.
  */
 import Database from 'better-sqlite3';
 import { WrongExpectedRevisionError } from '../errors';
@@ -24,6 +26,23 @@ export interface AppendRequest {
   streamId: string;
   events: StoredEvent[];
   expectedRevision: ExpectedRevision;
+  /** Kept for the stream where this append creates it (see `AppendOptions.maxAgeMs`). */
+  maxAgeMs?: number;
+}
+
+/** One slice of a sweep of expired events: streams with a maximum age, in name order, after `afterStreamId`. */
+export interface ExpiryRequest {
+  /** The sweep's time, in milliseconds since the epoch: an event recorded more than its age before it goes. */
+  now: number;
+  afterStreamId: string;
+  /** Streams looked at in this slice: the bound on how long it holds the write lock. */
+  streams: number;
+}
+
+export interface ExpiryOutcome {
+  eventsRemoved: number;
+  /** Where the next slice starts; undefined when this one reached the last stream. */
+  nextAfterStreamId: string | undefined;
 }
 
 /** Why one append of a batch was refused, in a form that crosses threads (an Error's class does not). */
@@ -56,7 +75,14 @@ export class LogWriter {
       { event_id: string; revision: bigint; position: bigint }
     >;
     insert: Database.Statement<[string, bigint, string, string, string, string, number]>;
+    keepMaxAge: Database.Statement<[string, number]>;
+    streamsWithMaxAge: Database.Statement<[string, number], { stream_id: string; max_age_ms: bigint }>;
+    head: Database.Statement<[], { position: bigint | null }>;
+    removeExpired: Database.Statement<[string, number, bigint]>;
+    streamIsEmpty: Database.Statement<[string], { empty: bigint }>;
+    forgetMaxAge: Database.Statement<[string]>;
   };
+  private readonly removeExpiredSlice: Database.Transaction<(request: ExpiryRequest) => ExpiryOutcome>;
   private readonly appendInSavepoint: (append: AppendRequest) => AppendResult;
   private readonly appendBatch: Database.Transaction<(batch: AppendRequest[]) => AppendOutcome[]>;
 
@@ -92,7 +118,16 @@ export class LogWriter {
         `INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
       ),
+      keepMaxAge: this.db.prepare('INSERT OR REPLACE INTO stream_max_ages (stream_id, max_age_ms) VALUES (?, ?)'),
+      streamsWithMaxAge: this.db.prepare(
+        'SELECT stream_id, max_age_ms FROM stream_max_ages WHERE stream_id > ? ORDER BY stream_id LIMIT ?',
+      ),
+      head: this.db.prepare('SELECT max(position) AS position FROM events'),
+      removeExpired: this.db.prepare('DELETE FROM events WHERE stream_id = ? AND recorded_at < ? AND position < ?'),
+      streamIsEmpty: this.db.prepare('SELECT NOT EXISTS (SELECT 1 FROM events WHERE stream_id = ?) AS empty'),
+      forgetMaxAge: this.db.prepare('DELETE FROM stream_max_ages WHERE stream_id = ?'),
     };
+    this.removeExpiredSlice = this.db.transaction((request: ExpiryRequest) => this.removeExpiredIn(request));
     this.appendInSavepoint = this.db.transaction((append: AppendRequest) => this.writeAppend(append));
     this.appendBatch = this.db.transaction((batch: AppendRequest[]) =>
       batch.map((append): AppendOutcome => {
@@ -113,12 +148,37 @@ export class LogWriter {
     return this.appendBatch.immediate(batch);
   }
 
+  /**
+   * Removes the events past their stream's maximum age, in one slice of the streams that have one: a
+   * transaction of its own, so appends wait for at most one slice. A stream left empty is forgotten; an
+   * append that creates it again gives its age anew.
+   */
+  removeExpired(request: ExpiryRequest): ExpiryOutcome {
+    return this.removeExpiredSlice.immediate(request);
+  }
+
   close(): void {
     this.db.close();
   }
 
+  private removeExpiredIn({ now, afterStreamId, streams }: ExpiryRequest): ExpiryOutcome {
+    const slice = this.statements.streamsWithMaxAge.all(afterStreamId, streams);
+    const head = this.statements.head.get()?.position ?? null;
+    let eventsRemoved = 0;
+    for (const { stream_id: streamId, max_age_ms: maxAgeMs } of slice) {
+      if (head !== null) {
+        eventsRemoved += this.statements.removeExpired.run(streamId, now - Number(maxAgeMs), BigInt(head)).changes;
+      }
+      if (this.statements.streamIsEmpty.get(streamId)?.empty) this.statements.forgetMaxAge.run(streamId);
+    }
+    return {
+      eventsRemoved,
+      nextAfterStreamId: slice.length < streams ? undefined : slice[slice.length - 1].stream_id,
+    };
+  }
+
   /** Runs inside the batch transaction; all or nothing. */
-  private writeAppend({ streamId, events, expectedRevision }: AppendRequest): AppendResult {
+  private writeAppend({ streamId, events, expectedRevision, maxAgeMs }: AppendRequest): AppendResult {
     const current = this.currentRevision(streamId);
     if (expectedRevision === 'any' || expectedRevision !== current) {
       // A retried append that had succeeded finds its events where it expected to write them.
@@ -126,6 +186,7 @@ export class LogWriter {
       if (replay) return replay;
       if (expectedRevision !== 'any') throw new WrongExpectedRevisionError(streamId, expectedRevision, current);
     }
+    if (current === 'no_stream' && maxAgeMs !== undefined) this.statements.keepMaxAge.run(streamId, maxAgeMs);
     let revision = current === 'no_stream' ? -1n : current;
     let position = 0n;
     const recordedAt = Date.now();

@@ -18,8 +18,12 @@ function run(port: NonNullable<typeof parentPort>, settings: LogWriterSettings):
     const started = performance.now();
     let answer: FromLogWriter;
     try {
-      const outcomes = writer.write(message.batch);
-      answer = { type: 'committed', outcomes, durationMs: performance.now() - started };
+      if (message.type === 'remove-expired') {
+        answer = { type: 'expired-removed', outcome: writer.removeExpired(message.request) };
+      } else {
+        const outcomes = writer.write(message.batch);
+        answer = { type: 'committed', outcomes, durationMs: performance.now() - started };
+      }
     } catch (error) {
       answer = {
         type: 'failed',

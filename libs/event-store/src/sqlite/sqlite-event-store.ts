@@ -57,7 +57,20 @@ export interface SqliteEventStoreOptions {
   maxPageCount?: number;
   /** Opened only to read (the projector thread's store): no writer thread, and `append` refuses. */
   readOnly?: boolean;
+  /**
+   * How often the events past their stream's maximum age (`AppendOptions.maxAgeMs`) are swept out, in
+   * milliseconds; 0 for never (`removeExpiredEvents` still does it when called). A store opened read-only
+   * never sweeps.
+   */
+  expirySweepIntervalMs?: number;
+  /** The time an event's age is measured at, in milliseconds since the epoch: a clock tests can set. */
+  now?: () => number;
 }
+
+/** Expired events are few beside the rest of the log: a sweep every few minutes keeps it from growing. */
+export const DEFAULT_EXPIRY_SWEEP_INTERVAL_MS = 5 * 60 * 1000;
+/** Streams looked at per slice of a sweep: each slice is one short transaction between append batches. */
+const EXPIRY_SWEEP_SLICE_STREAMS = 100;
 
 /** A row of eventsAfterPosition: position, stream_id, revision, event_id, type, data, metadata, recorded_at. */
 type EventTuple = [number, string, number, string, string, string, string, number];
@@ -103,11 +116,15 @@ export class SqliteEventStore implements EventStore {
   private readonly checkpointer: WalCheckpointer | undefined;
   private readonly commitListeners = new Set<(durationMs: number, appends: number) => void>();
   private readonly subscriptions: LocalSubscriptions;
+  private readonly now: () => number;
+  private readonly expirySweepTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<number> | undefined;
 
   private readonly statements: {
     eventsFromRevision: Database.Statement<[string, bigint, number], EventRow>;
     eventsAfterPosition: Database.Statement<[bigint, number], EventTuple>;
     head: Database.Statement<[], { position: number | bigint | null }>;
+    anyStreamWithMaxAge: Database.Statement<[], { found: number | bigint }>;
   };
 
   constructor(options: SqliteEventStoreOptions) {
@@ -154,6 +171,7 @@ export class SqliteEventStore implements EventStore {
         .raw(true)
         .safeIntegers(false),
       head: this.db.prepare('SELECT max(position) AS position FROM events'),
+      anyStreamWithMaxAge: this.db.prepare('SELECT 1 AS found FROM stream_max_ages LIMIT 1'),
     };
 
     const log: LocalLog = {
@@ -164,12 +182,20 @@ export class SqliteEventStore implements EventStore {
       pageSize: this.pageSize,
       pollIntervalMs: options.pollIntervalMs ?? 100,
     });
+
+    this.now = options.now ?? Date.now;
+    const sweepEvery = options.expirySweepIntervalMs ?? DEFAULT_EXPIRY_SWEEP_INTERVAL_MS;
+    if (this.writer && sweepEvery > 0) {
+      // A sweep that fails (the file busy with another process's) is tried again at the next one.
+      this.expirySweepTimer = setInterval(() => void this.removeExpiredEvents().catch(() => undefined), sweepEvery);
+      this.expirySweepTimer.unref();
+    }
   }
 
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     this.assertOpen();
     if (!this.writer) throw new Error(`${this.filename} was opened read-only: it takes no appends`);
-    validateAppend(streamId, events);
+    validateAppend(streamId, events, options);
     const request: AppendRequest = {
       streamId,
       expectedRevision: options.expectedRevision,
@@ -180,6 +206,7 @@ export class SqliteEventStore implements EventStore {
         data: JSON.stringify(data),
         metadata: JSON.stringify(metadata ?? {}),
       })),
+      ...(options.maxAgeMs === undefined ? {} : { maxAgeMs: options.maxAgeMs }),
     };
     return new Promise<AppendResult>((resolve, reject) => {
       this.pending.push({ request, resolve, reject });
@@ -236,6 +263,32 @@ export class SqliteEventStore implements EventStore {
     return () => this.commitListeners.delete(listener);
   }
 
+  /**
+   * Removes the events older than their stream's maximum age, now: the periodic sweep, which also runs on
+   * its own every `expirySweepIntervalMs`. It goes through the writer thread a slice of streams at a time,
+   * each slice a transaction of its own between append batches, so neither the event loop nor the appends
+   * wait for the whole of it. The log's last event stays until another follows it (its position is never
+   * handed out again). Resolves with the number of events removed.
+   */
+  removeExpiredEvents(): Promise<number> {
+    this.sweeping ??= this.sweep().finally(() => (this.sweeping = undefined));
+    return this.sweeping;
+  }
+
+  private async sweep(): Promise<number> {
+    const writer = this.writer;
+    if (!writer || this.closed || !this.statements.anyStreamWithMaxAge.get()) return 0;
+    const now = this.now();
+    let removed = 0;
+    let afterStreamId: string | undefined = '';
+    while (afterStreamId !== undefined && !this.closed) {
+      const outcome = await writer.removeExpired({ now, afterStreamId, streams: EXPIRY_SWEEP_SLICE_STREAMS });
+      removed += outcome.eventsRemoved;
+      afterStreamId = outcome.nextAfterStreamId;
+    }
+    return removed;
+  }
+
   /** Transactions committed and appends they carried, since open: how well group commit is sharing. */
   stats(): { commits: number; appendsCommitted: number } {
     return { commits: this.commits, appendsCommitted: this.appendsCommitted };
@@ -265,6 +318,8 @@ export class SqliteEventStore implements EventStore {
 
   private async closeOnce(): Promise<void> {
     this.closed = true;
+    clearInterval(this.expirySweepTimer);
+    await this.sweeping?.catch(() => undefined); // its slice in flight finishes; no other starts
     for (this.flush(); this.batchesInFlight > 0; this.flush()) await this.lastBatch;
     await this.subscriptions.closeAll();
     await this.writer?.close();
@@ -326,7 +381,14 @@ export class SqliteEventStore implements EventStore {
     if (version > SCHEMA_VERSION) {
       throw new Error(`The event store file has schema version ${version}; this build knows up to ${SCHEMA_VERSION}`);
     }
-    if (version === SCHEMA_VERSION) return;
+    if (version === SCHEMA_VERSION) {
+      // Added beside the events without a new schema version: a build from before it opens the file still,
+      // and leaves it alone (its sweep does not run, and nothing expires).
+      if (!this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'stream_max_ages'").get()) {
+        this.db.exec(STREAM_MAX_AGES_TABLE);
+      }
+      return;
+    }
     this.db.exec(`
       BEGIN IMMEDIATE;
       CREATE TABLE IF NOT EXISTS events (
@@ -340,6 +402,7 @@ export class SqliteEventStore implements EventStore {
         recorded_at INTEGER NOT NULL
       );
       CREATE UNIQUE INDEX IF NOT EXISTS events_by_stream ON events (stream_id, revision);
+      ${STREAM_MAX_AGES_TABLE}
       -- No index on event_id: every index page an append dirties is written to the WAL and fsynced, and the
       -- only lookup by id (a retried append, found where it conflicts) reads one stream through events_by_stream.
       PRAGMA user_version = ${SCHEMA_VERSION};
@@ -347,6 +410,13 @@ export class SqliteEventStore implements EventStore {
     `);
   }
 }
+
+/** The streams whose events expire (`AppendOptions.maxAgeMs`), by name: what the sweep walks. */
+const STREAM_MAX_AGES_TABLE = `
+  CREATE TABLE IF NOT EXISTS stream_max_ages (
+    stream_id  TEXT    PRIMARY KEY,
+    max_age_ms INTEGER NOT NULL
+  ) WITHOUT ROWID;`;
 
 function fromTuple([position, streamId, revision, id, type, data, metadata, recordedAt]: EventTuple): RecordedEvent {
   if (!Number.isSafeInteger(position)) {

@@ -6,6 +6,11 @@
  * and across server processes sharing the log. Only a success is recorded: a refused request appended
  * nothing, so running it again appends nothing either, and a refusal leaves no trace in the log.
  *
+ * A record expires 24 hours after it was written: from then on the key is new again, and the record's
+ * stream is created with that maximum age, so the store removes it (the embedded store in a periodic sweep,
+ * EventStoreDB by the stream's `$maxAge`). Nothing but this guard reads these streams. The time is the
+ * injected `Clock`'s.
+ *
  * Two copies of one request in flight at once both run, and the command handlers make the second append
  * nothing: the ids of the events (and of what they create) derive from the key, so either the event store
  * sees the same ids at the same revision (a no-op), or the handler finds the first copy's events already in
@@ -34,8 +39,8 @@ import {
   type ExceptionFilter,
   type ExecutionContext,
 } from '@nestjs/common';
-import type { Actor } from '@team-inbox/core';
-import { IDEMPOTENCY_WINDOW_MS, JSON_CONTENT_TYPE, deterministicUuid } from '@team-inbox/core';
+import type { Actor, Clock } from '@team-inbox/core';
+import { CLOCK, IDEMPOTENCY_WINDOW_MS, JSON_CONTENT_TYPE, deterministicUuid } from '@team-inbox/core';
 import {
   EVENT_STORE,
   WrongExpectedRevisionError,
@@ -86,7 +91,10 @@ class Replay extends Error {
 
 @Injectable()
 class IdempotencyGuard implements CanActivate {
-  constructor(@Inject(EVENT_STORE) private readonly eventStore: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const request = context.switchToHttp().getRequest<Request>();
@@ -103,7 +111,7 @@ class IdempotencyGuard implements CanActivate {
     const streamId = `idempotency-${deterministicUuid('idempotency', actor.type, actor.id, key)}`;
     const fingerprint = fingerprintOf(request);
     const recorded = (await collect(this.eventStore.readStream(streamId))).at(-1);
-    if (recorded && Date.now() - recorded.recordedAt.getTime() < IDEMPOTENCY_WINDOW_MS) {
+    if (recorded && this.clock.now() - recorded.recordedAt.getTime() < IDEMPOTENCY_WINDOW_MS) {
       const completed = recorded.data as unknown as CompletedData;
       if (completed.fingerprint !== fingerprint) throw reusedKey(key);
       if (completed.withheld?.length) throw secretNotReplayed(completed);
@@ -148,6 +156,7 @@ export function recordIdempotentAnswers(fastify: FastifyInstance, eventStore: Ev
     eventStore
       .append(pending.streamId, [{ id: randomUUID(), type: 'IdempotentRequestCompleted', data }], {
         expectedRevision: pending.expectedRevision,
+        maxAgeMs: IDEMPOTENCY_WINDOW_MS,
       })
       .catch((error: unknown) => {
         if (!(error instanceof WrongExpectedRevisionError))
