@@ -1,7 +1,8 @@
 /**
  * `POST /store-events` over HTTP (API.md): the timeline entry, the reopen where the event needs action, a
- * new conversation for a customer with none, the customer matched by id, else by email, and duplicates
- * recognised through the log itself, across restarts and processes.
+ * new conversation for a customer with none, the customer matched by id, else by email (among the
+ * integration's own customers: test/tenant-isolation.e2e-spec.ts), and duplicates recognised through the
+ * log itself, across restarts and processes.
  */
 import { customerStreamId, storeEventReceiptStreamId } from '@team-inbox/conversations';
 import { Inbox, type Conversation, type Member } from './support/inbox';
@@ -34,9 +35,10 @@ describe('store events', () => {
     ...extra,
   });
 
-  async function startChat(customer: { id: string; email?: string }): Promise<Conversation> {
+  /** A conversation the shop's customer started (with the shop's token: its customers are its own). */
+  async function startConversation(customer: { id: string; email?: string }): Promise<Conversation> {
     const response = await inbox.request<Conversation>('POST', '/conversations', {
-      token: chat.token,
+      token: shop.token,
       body: { customer: { name: 'Ada', ...customer }, subject: 'Sizes', body: 'Do you have it in blue?' },
     });
     expect(response.status).toBe(201);
@@ -45,8 +47,8 @@ describe('store events', () => {
 
   const details = async (id: string) => (await inbox.request<Conversation>('GET', `/conversations/${id}`)).body;
 
-  it("goes on the timeline of the customer's conversation, found by email across integrations", async () => {
-    const conversation = await startChat({ id: 'chat-visitor-1', email: 'Ada@Example.com' });
+  it("goes on the timeline of the customer's conversation, found by email, case-insensitive", async () => {
+    const conversation = await startConversation({ id: 'chat-visitor-1', email: 'Ada@Example.com' });
     const response = await post(orderPlaced('1001', { id: '7001', email: 'ada@example.COM' }));
 
     expect(response.status).toBe(202);
@@ -72,7 +74,7 @@ describe('store events', () => {
   });
 
   it('that needs action reopens a closed conversation, reason store_event, back in the assignee’s inbox', async () => {
-    const conversation = await startChat({ id: 'visitor-2', email: 'grace@example.com' });
+    const conversation = await startConversation({ id: 'visitor-2', email: 'grace@example.com' });
     await inbox.request('POST', `/conversations/${conversation.id}/assign`, {
       token: alice.token,
       body: { assigneeId: 'me' },
@@ -94,7 +96,7 @@ describe('store events', () => {
   });
 
   it('that needs no action leaves a closed conversation closed', async () => {
-    const conversation = await startChat({ id: 'visitor-3', email: 'linus@example.com' });
+    const conversation = await startConversation({ id: 'visitor-3', email: 'linus@example.com' });
     await inbox.request('POST', `/conversations/${conversation.id}/close`, { token: alice.token });
     const response = await post({ ...orderPlaced('1003', { email: 'linus@example.com' }), requiresAction: false });
     expect(response.body).toMatchObject({ conversationId: conversation.id, reopened: false });
@@ -102,7 +104,7 @@ describe('store events', () => {
   });
 
   it('matches the customer id within the integration that sent it, before the email', async () => {
-    const byEmail = await startChat({ id: 'visitor-4', email: 'barbara@example.com' });
+    const byEmail = await startConversation({ id: 'visitor-4', email: 'barbara@example.com' });
     const first = await post(orderPlaced('2001', { id: '42' })); // shop customer 42: new, gets a conversation
     expect(first.body.conversationId).not.toBe(byEmail.id);
     // Now customer 42 is known by id: its conversation, not the email's.
@@ -165,7 +167,7 @@ describe('store events', () => {
   });
 
   it('puts the event on the conversation named; an unknown one is 404 and appends nothing', async () => {
-    const conversation = await startChat({ id: 'visitor-5' });
+    const conversation = await startConversation({ id: 'visitor-5' });
     const named = await post(orderPlaced('4001', { email: 'x@example.com' }, { conversationId: conversation.id }));
     expect(named.body.conversationId).toBe(conversation.id);
     await inbox.expectRefused(
@@ -185,7 +187,7 @@ describe('store events', () => {
   });
 
   it('recognises the same id again: 202, duplicate, nothing appended, the same conversation', async () => {
-    const conversation = await startChat({ id: 'visitor-6', email: 'dup@example.com' });
+    const conversation = await startConversation({ id: 'visitor-6', email: 'dup@example.com' });
     await inbox.request('POST', `/conversations/${conversation.id}/close`, { token: alice.token });
     const first = await post(orderPlaced('5001', { email: 'dup@example.com' }));
     expect(first.body).toMatchObject({ reopened: true, duplicate: false });

@@ -497,15 +497,15 @@ describe('the inbox web UI', () => {
   it(
     'screenshots of a real inbox at 1280×800 and 390×844 go to docs/screenshots',
     async () => {
-      // The story: a few conversations in every state, replies, and an order event from the shop.
-      const shop = await inbox.addIntegration('Shop');
+      // The story: a few conversations in every state, replies, and an order event from the shop (the same
+      // integration as the conversation's: an integration's customers are its own).
       const parcel = await converse('Where is my parcel?', 'Ada', 'I ordered a week ago and nothing has arrived yet.');
       await inbox.request('POST', `/conversations/${parcel.id}/messages`, {
         token: alice.token,
         body: { body: 'Sorry about that, Ada! I am checking with the carrier now.' },
       });
       const store = await inbox.request<{ conversationId: string }>('POST', '/store-events', {
-        token: shop.token,
+        token: chat.token,
         body: {
           id: 'order-1042-refunded',
           type: 'order.refund_requested',

@@ -333,7 +333,7 @@ function startConversation(key: string, integration: Credential, name: string): 
     expected: (conversationId) => [
       { streamId: `conversation-${conversationId}`, types: ['ConversationStarted', 'MessageSent'] },
       { streamId: customerStreamId(integration.id, customer.id), types: ['CustomerConversationLinked'] },
-      { streamId: customerEmailStreamId(customer.email), types: ['CustomerConversationLinked'] },
+      { streamId: customerEmailStreamId(integration.id, customer.email), types: ['CustomerConversationLinked'] },
     ],
     apply: () => undefined,
   };

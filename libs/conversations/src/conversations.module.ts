@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { ConversationOwners } from './customers/conversation-owners';
 import { CustomerLinks } from './customers/customer-links';
 import { ExecuteConversationCommandHandler } from './execute-conversation-command.handler';
 import { ConversationsController } from './http/conversations.controller';
@@ -10,7 +11,13 @@ import { StoreEventsController } from './store-events/store-events.controller';
 @Module({
   imports: [CqrsModule],
   controllers: [ConversationsController, StoreEventsController],
-  providers: [ExecuteConversationCommandHandler, RecordStoreEventHandler, CustomerLinks, MemberRemovalProcessManager],
-  exports: [CustomerLinks],
+  providers: [
+    ExecuteConversationCommandHandler,
+    RecordStoreEventHandler,
+    CustomerLinks,
+    ConversationOwners,
+    MemberRemovalProcessManager,
+  ],
+  exports: [CustomerLinks, ConversationOwners],
 })
 export class ConversationsModule {}

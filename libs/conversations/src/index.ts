@@ -4,5 +4,6 @@ export * from './conversations.module';
 export * from './domain/conversation.decider';
 export * from './domain/conversation.events';
 export * from './domain/conversation.view';
+export * from './customers/conversation-owners';
 export * from './customers/customer-links';
 export * from './store-events/record-store-event.command';

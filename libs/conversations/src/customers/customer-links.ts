@@ -1,10 +1,16 @@
 /**
  * Which conversations a customer has, held in the event log so that finding "the customer's most recent
  * conversation" cannot race: `customer-<uuid>` per integration and customer id (a store's customer 7 is
- * not a chat widget's customer 7), and `customer-email-<uuid>` per email, case-insensitive, across
- * integrations. Each holds `CustomerConversationLinked` events; the last one names the most recent
- * conversation. A conversation started for a store event claims its link at the revision read, so of two
- * store events for a new customer only one starts a conversation; the other finds it.
+ * not a chat widget's customer 7), and `customer-email-<uuid>` per integration and email, case-insensitive
+ * (an integration's customers are its own: DESIGN.md, Tenants). Each holds `CustomerConversationLinked`
+ * events; the last one names the most recent conversation. A conversation started for a store event claims
+ * its link at the revision read, so of two store events for a new customer only one starts a conversation;
+ * the other finds it.
+ *
+ * Logs written before emails were matched per integration hold one email stream across integrations
+ * (`legacyCustomerEmailStreamId`): it is still read, after the integration's own streams find nothing, for
+ * the links that integration wrote. Whatever a link names, a conversation is found only where it is the
+ * integration's own (`isOwn`): links written before conversations had owners can name another's.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { deterministicUuid, eventMetadata, type CommandContext } from '@team-inbox/core';
@@ -27,15 +33,29 @@ export interface CustomerReference {
 export const customerStreamId = (integrationId: string, customerId: string): string =>
   `customer-${deterministicUuid('customer', integrationId, customerId)}`;
 
-export const customerEmailStreamId = (email: string): string =>
+export const customerEmailStreamId = (integrationId: string, email: string): string =>
+  `customer-email-${deterministicUuid('customer-email', integrationId, email.trim().toLowerCase())}`;
+
+/** The email stream every integration shared before emails were matched per integration: read, never written. */
+export const legacyCustomerEmailStreamId = (email: string): string =>
   `customer-email-${deterministicUuid('customer-email', email.trim().toLowerCase())}`;
 
 /** The streams that name this customer, most specific first: the id, then the email. */
 export function customerStreams(customer: CustomerReference): string[] {
   const streams: string[] = [];
   if (customer.id) streams.push(customerStreamId(customer.integrationId, customer.id));
-  if (customer.email) streams.push(customerEmailStreamId(customer.email));
+  if (customer.email) streams.push(customerEmailStreamId(customer.integrationId, customer.email));
   return streams;
+}
+
+/** Whether a linked conversation is the integration's own: started as its customer's, or not started yet. */
+export type IsOwnConversation = (conversationId: string) => Promise<boolean>;
+
+export interface FoundConversation {
+  /** The customer's most recent conversation that is the integration's own, if any. */
+  conversationId: string | undefined;
+  /** The customer's first stream as read: where a new conversation claims its link. */
+  primary: CustomerStreamState;
 }
 
 export interface CustomerStreamState {
@@ -51,10 +71,13 @@ export interface CustomerStreamState {
 export class CustomerLinks {
   constructor(@Inject(EVENT_STORE) private readonly eventStore: EventStore) {}
 
-  async read(streamId: string): Promise<CustomerStreamState> {
+  async read(streamId: string, linkedBy?: string): Promise<CustomerStreamState> {
     const events = await collect(this.eventStore.readStream(streamId));
-    const links = events.filter((event) => event.type === 'CustomerConversationLinked');
-    const ids = links.map((event) => (event.data as CustomerConversationLinked['data']).conversationId);
+    const links = events
+      .filter((event) => event.type === 'CustomerConversationLinked')
+      .map((event) => event.data as CustomerConversationLinked['data'])
+      .filter((link) => linkedBy === undefined || link.integrationId === linkedBy);
+    const ids = links.map((link) => link.conversationId);
     return {
       streamId,
       conversationId: ids.at(-1),
@@ -63,13 +86,25 @@ export class CustomerLinks {
     };
   }
 
-  /** The customer's most recent conversation: by its id, else by its email. */
-  async mostRecentConversation(customer: CustomerReference): Promise<string | undefined> {
-    for (const streamId of customerStreams(customer)) {
+  /**
+   * The customer's most recent conversation of the integration's own: by its id, else by its email, else
+   * by the links the integration wrote in the shared email stream of older logs.
+   */
+  async find(customer: CustomerReference, isOwn: IsOwnConversation): Promise<FoundConversation | undefined> {
+    const [primaryStream, ...others] = customerStreams(customer);
+    if (primaryStream === undefined) return undefined;
+    const primary = await this.read(primaryStream);
+    const found = (conversationId: string | undefined) => ({ conversationId, primary });
+    if (primary.conversationId && (await isOwn(primary.conversationId))) return found(primary.conversationId);
+    for (const streamId of others) {
       const { conversationId } = await this.read(streamId);
-      if (conversationId) return conversationId;
+      if (conversationId && (await isOwn(conversationId))) return found(conversationId);
     }
-    return undefined;
+    if (customer.email) {
+      const legacy = await this.read(legacyCustomerEmailStreamId(customer.email), customer.integrationId);
+      if (legacy.conversationId && (await isOwn(legacy.conversationId))) return found(legacy.conversationId);
+    }
+    return found(undefined);
   }
 
   /**

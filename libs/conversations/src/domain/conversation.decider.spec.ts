@@ -36,6 +36,22 @@ describe('conversation rules', () => {
         })
         .then(started));
 
+    it("records whose customer it is: the integration's that started it", () =>
+      given([])
+        .when({
+          type: 'StartConversation',
+          conversationId,
+          customer,
+          subject: null,
+          messageId: 'm1',
+          body: 'Hello',
+          integrationId: 'chat-1',
+        })
+        .then([
+          { type: 'ConversationStarted', data: { conversationId, customer, subject: null, integrationId: 'chat-1' } },
+          started[1],
+        ]));
+
     it('a conversation starts once', () =>
       given(started)
         .when({ type: 'StartConversation', conversationId, customer, subject: null, messageId: 'm9', body: 'Again' })
@@ -227,11 +243,14 @@ describe('conversation rules', () => {
         .when(record({ ...orderPlaced, integrationId: 'shop-2' }))
         .then([recorded({ ...orderPlaced, integrationId: 'shop-2' })]));
 
-    it('starts the conversation it was given for a customer who had none', () =>
+    it("starts the conversation it was given for a customer who had none, as the store's customer", () =>
       given([])
         .when({ ...record(orderPlaced), startWith: { customer, subject: 'Order #1001' } })
         .then([
-          { type: 'ConversationStarted', data: { conversationId, customer, subject: 'Order #1001' } },
+          {
+            type: 'ConversationStarted',
+            data: { conversationId, customer, subject: 'Order #1001', integrationId: 'shop-1' },
+          },
           recorded(orderPlaced),
         ]));
 

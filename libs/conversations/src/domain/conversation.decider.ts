@@ -40,6 +40,8 @@ export type ConversationCommand =
       subject: string | null;
       messageId: string;
       body: string;
+      /** The integration whose customer this is, recorded on ConversationStarted. */
+      integrationId?: string;
     }
   | { type: 'PostCustomerMessage'; conversationId: string; messageId: string; body: string }
   | { type: 'ReplyToConversation'; conversationId: string; memberId: string; messageId: string; body: string }
@@ -90,15 +92,20 @@ export function evolve(state: ConversationState, event: ConversationEvent): Conv
 export function decide(command: ConversationCommand, state: ConversationState): ConversationEvent[] {
   const conversationId = command.conversationId;
   if (command.type === 'RecordStoreEvent' && state.status === 'none' && command.startWith) {
+    const integrationId = command.storeEvent.integrationId;
     return [
-      { type: 'ConversationStarted', data: { conversationId, ...command.startWith } },
+      { type: 'ConversationStarted', data: { conversationId, ...command.startWith, integrationId } },
       storeEventRecorded(conversationId, command.storeEvent),
     ];
   }
   if (command.type === 'StartConversation') {
     if (state.status !== 'none') throw new ConflictError(`Conversation ${conversationId} has already started`);
+    const { customer, subject, integrationId } = command;
     return [
-      { type: 'ConversationStarted', data: { conversationId, customer: command.customer, subject: command.subject } },
+      {
+        type: 'ConversationStarted',
+        data: { conversationId, customer, subject, ...(integrationId === undefined ? {} : { integrationId }) },
+      },
       messageSent(conversationId, command.messageId, { type: 'customer', id: command.customer.id }, command.body),
     ];
   }

@@ -2,6 +2,9 @@
  * The facts recorded in a `conversation-<uuid>` stream (DESIGN.md). Plain data: reasons are data, not
  * separate event types, and every event names the conversation it belongs to.
  */
+import { readEventMetadata } from '@team-inbox/core';
+import type { JsonObject } from '@team-inbox/event-store';
+
 // Type aliases, not interfaces: they must fit the event store's JSON types.
 export type Customer = {
   id: string;
@@ -16,9 +19,13 @@ export type MessageAuthor = {
 
 type Event<Type extends string, Data> = { type: Type; data: Data };
 
+/**
+ * `integrationId`: the integration whose customer this is (DESIGN.md, Tenants), the only one that may act
+ * on the conversation. Absent from conversations started before it was recorded: see `conversationOwner`.
+ */
 export type ConversationStarted = Event<
   'ConversationStarted',
-  { conversationId: string; customer: Customer; subject: string | null }
+  { conversationId: string; customer: Customer; subject: string | null; integrationId?: string }
 >;
 export type MessageSent = Event<
   'MessageSent',
@@ -75,6 +82,23 @@ export const CONVERSATION_STREAM_PREFIX = 'conversation-';
 
 export function conversationStreamId(conversationId: string): string {
   return `${CONVERSATION_STREAM_PREFIX}${conversationId}`;
+}
+
+/**
+ * The integration a conversation belongs to, from its ConversationStarted as recorded: the `integrationId`
+ * it names, else (started before that was recorded) the integration whose request started it, which its
+ * metadata names, since only integrations' routes start conversations. Null where neither names one (a
+ * history written by a tool): members see it, and every integration is told it does not exist.
+ */
+export function conversationOwner(started: {
+  data: JsonObject;
+  metadata: JsonObject;
+  recordedAt: Date;
+}): string | null {
+  const recorded = (started.data as { integrationId?: unknown }).integrationId;
+  if (recorded !== undefined) return typeof recorded === 'string' ? recorded : null;
+  const { actor } = readEventMetadata(started.metadata, started.recordedAt);
+  return actor.type === 'integration' ? actor.id : null;
 }
 
 const CONVERSATION_EVENT_TYPE_SET: ReadonlySet<string> = new Set(CONVERSATION_EVENT_TYPES);

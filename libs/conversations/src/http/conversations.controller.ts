@@ -25,6 +25,7 @@ import {
 } from '@team-inbox/team';
 import type { FastifyReply } from 'fastify';
 import { ExecuteConversationCommand, type ConversationCommandResult } from '../conversation-command';
+import { ConversationOwners } from '../customers/conversation-owners';
 import { CustomerLinks } from '../customers/customer-links';
 import type { ConversationCommand } from '../domain/conversation.decider';
 import { conversationStreamId } from '../domain/conversation.events';
@@ -50,6 +51,7 @@ export class ConversationsController {
     private readonly directory: TeamDirectory,
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     private readonly customerLinks: CustomerLinks,
+    private readonly owners: ConversationOwners,
   ) {}
 
   @IdempotentPost()
@@ -73,6 +75,7 @@ export class ConversationsController {
         subject: body.subject ?? null,
         messageId,
         body: body.body,
+        integrationId: principal.actor.id,
       },
       context,
       undefined,
@@ -95,6 +98,8 @@ export class ConversationsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     assertMessageLength(body.body);
+    // An integration's message on another's customer's conversation is 404, as on one that does not exist.
+    await this.owners.assertVisibleTo(principal.actor, conversationId);
     const context = requestContext(principal, request);
     const messageId = idFor('message', context);
     const command: ConversationCommand =

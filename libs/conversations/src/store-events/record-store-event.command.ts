@@ -7,7 +7,9 @@
  * 2. The conversation: the one named, else the customer's most recent (customer links); else, where the
  *    event needs action, a new one, claimed in the customer's stream before it starts so that concurrent
  *    events for one new customer start one conversation. A linked conversation that never started (its
- *    starter stopped between link and start) is started by the next event that finds it.
+ *    starter stopped between link and start) is started by the next event that finds it. Only the
+ *    integration's own conversations count: one named that is another's is `404`, as an unknown one is,
+ *    and customers are looked for among its own (DESIGN.md, Tenants).
  * 3. Then the conversation command, with event ids derived from the store event: after a crash between
  *    receipt and timeline, the duplicate finishes the work, and nothing is recorded twice.
  *
@@ -16,14 +18,7 @@
  */
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, CommandBus, type ICommandHandler } from '@nestjs/cqrs';
-import {
-  ConflictError,
-  KeyedLock,
-  NotFoundError,
-  deterministicUuid,
-  eventMetadata,
-  type CommandContext,
-} from '@team-inbox/core';
+import { ConflictError, KeyedLock, deterministicUuid, eventMetadata, type CommandContext } from '@team-inbox/core';
 import {
   EVENT_STORE,
   WrongExpectedRevisionError,
@@ -34,7 +29,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { ExecuteConversationCommand, type ConversationCommandResult } from '../conversation-command';
 import type { Customer } from '../domain/conversation.events';
-import { conversationStreamId } from '../domain/conversation.events';
+import { ConversationOwners } from '../customers/conversation-owners';
 import { CustomerLinks, customerStreams, type CustomerReference } from '../customers/customer-links';
 
 export interface StoreEventInput {
@@ -91,6 +86,7 @@ export class RecordStoreEventHandler implements ICommandHandler<RecordStoreEvent
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     private readonly customerLinks: CustomerLinks,
+    private readonly owners: ConversationOwners,
     private readonly commandBus: CommandBus,
   ) {}
 
@@ -145,24 +141,26 @@ export class RecordStoreEventHandler implements ICommandHandler<RecordStoreEvent
     context: CommandContext,
   ): Promise<{ conversationId: string | null; startIfMissing: boolean }> {
     if (storeEvent.conversationId) {
-      const [first] = await collect(this.eventStore.readStream(conversationStreamId(storeEvent.conversationId)));
-      if (!first) throw new NotFoundError(`No conversation ${storeEvent.conversationId}`);
+      await this.owners.assertVisibleTo(context.actor, storeEvent.conversationId);
       return { conversationId: storeEvent.conversationId, startIfMissing: false };
     }
-    const [primaryStream] = customerStreams(customer);
-    // A shop's order with neither customer id nor email: kept in its receipt, on no conversation.
-    if (primaryStream === undefined) return { conversationId: null, startIfMissing: false };
+    const isOwn = async (conversationId: string) => {
+      const ownership = await this.owners.ownership(conversationId);
+      return !ownership.started || ownership.integrationId === storeEvent.integrationId;
+    };
     for (let attempt = 1; attempt <= CLAIM_ATTEMPTS; attempt++) {
-      const existing = await this.customerLinks.mostRecentConversation(customer);
-      if (existing) {
+      const found = await this.customerLinks.find(customer, isOwn);
+      // A shop's order with neither customer id nor email: kept in its receipt, on no conversation.
+      if (!found) return { conversationId: null, startIfMissing: false };
+      if (found.conversationId) {
         // Found by email: the customer's id (new to us) now finds it too.
-        await this.customerLinks.link(existing, customer, context, { onlyWhereNone: true });
-        return { conversationId: existing, startIfMissing: true };
+        await this.customerLinks.link(found.conversationId, customer, context, { onlyWhereNone: true });
+        return { conversationId: found.conversationId, startIfMissing: true };
       }
       if (!storeEvent.requiresAction) return { conversationId: null, startIfMissing: false };
 
-      const state = await this.customerLinks.read(primaryStream);
-      if (state.conversationId) continue; // linked since the look above
+      // Claimed at the revision the look above read: a link made since fails the claim, and the look is taken again.
+      const state = found.primary;
       const conversationId = deterministicUuid(
         'conversation',
         'store-event',
