@@ -21,13 +21,11 @@ const sign = (secret: string, body: Buffer): string => createHmac('sha256', secr
 describe('shop webhooks', () => {
   let inbox: Inbox;
   let alice: Member;
-  let chat: { id: string; token: string };
   let shop: { id: string; token: string };
 
   beforeEach(async () => {
     inbox = await Inbox.start();
     alice = await inbox.addMember('Alice');
-    chat = await inbox.addIntegration('Chat widget');
     shop = await inbox.addIntegration('Shop');
   });
   afterEach(() => inbox.stop());
@@ -35,10 +33,10 @@ describe('shop webhooks', () => {
   const setSecret = (body: Record<string, unknown>, integrationId = shop.id) =>
     inbox.request('PUT', `/integrations/${integrationId}/secret`, { body });
 
-  /** A conversation the customer started in the chat, taken by Alice and closed. */
+  /** A conversation the shop's customer started (the shop's own customers only), taken by Alice and closed. */
   async function closedConversationOf(email: string): Promise<Conversation> {
     const started = await inbox.request<Conversation>('POST', '/conversations', {
-      token: chat.token,
+      token: shop.token,
       body: {
         customer: { id: `visitor-${email}`, name: 'Jon', email },
         subject: 'Gift wrap?',
@@ -98,7 +96,7 @@ describe('shop webhooks', () => {
         expect.objectContaining({
           type: 'store_event',
           storeEventType: 'orders/create',
-          storeEventId: 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
+          storeEventId: 'orders/create/820982911946154508',
           summary: 'Order #9999 placed by John Smith: 2 items, 408.00 USD. Confirm and ship it.',
           requiresAction: true,
         }),
@@ -128,13 +126,84 @@ describe('shop webhooks', () => {
       expect(await metric('team_inbox_inbound_webhooks_total', 'platform="shopify",outcome="duplicate"')).toBe(1);
     });
 
+    it('the same signed orders/create under a new event id is the same order: duplicate, stays closed', async () => {
+      const conversation = await closedConversationOf('jon@example.com');
+      const first = await deliver(fixture('shopify/orders-create.json'), { 'x-shopify-event-id': randomUUID() });
+      expect(first.body).toMatchObject({ conversationId: conversation.id, reopened: true, duplicate: false });
+      await inbox.request('POST', `/conversations/${conversation.id}/close`, { token: alice.token });
+
+      // The event and webhook ids are headers, outside the signature: anyone holding the body can change them.
+      await inbox.expectNothingAppended(async () => {
+        for (const ids of [
+          { 'x-shopify-event-id': randomUUID() },
+          { 'x-shopify-event-id': randomUUID(), 'x-shopify-webhook-id': randomUUID() },
+          { 'x-shopify-webhook-id': randomUUID() },
+        ]) {
+          const again = await deliver(fixture('shopify/orders-create.json'), ids);
+          expect(again.status).toBe(200);
+          expect(again.body).toMatchObject({ conversationId: conversation.id, reopened: false, duplicate: true });
+        }
+      });
+      expect((await details(conversation.id)).status).toBe('closed');
+      expect(await metric('team_inbox_inbound_webhooks_total', 'platform="shopify",outcome="duplicate"')).toBe(3);
+    });
+
+    it('accepts the prefix-less headers, as Shopify sends them and @shopify/shopify-api reads them', async () => {
+      const conversation = await closedConversationOf('jon@example.com');
+      const body = fixture('shopify/orders-create.json');
+      const response = await inbox.request<Record<string, unknown>>(
+        'POST',
+        `/integrations/shopify/${shop.id}/webhooks`,
+        {
+          token: null,
+          rawBody: body.toString('utf8'),
+          headers: {
+            'content-type': 'application/json',
+            'shopify-topic': 'orders/create',
+            'shopify-hmac-sha256': sign(SHOPIFY_SECRET, body),
+            'shopify-shop-domain': SHOP,
+            'shopify-api-version': '2025-07',
+            'shopify-event-id': randomUUID(),
+            'shopify-triggered-at': '2025-07-14T15:05:09.000Z',
+          },
+        },
+      );
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ conversationId: conversation.id, reopened: true, duplicate: false });
+
+      // Each is read as its X- form is: a wrong prefix-less signature or shop is refused as theirs are.
+      const paid = fixture('shopify/orders-paid.json');
+      const prefixLess = (headers: Record<string, string>) =>
+        inbox.request('POST', `/integrations/shopify/${shop.id}/webhooks`, {
+          token: null,
+          rawBody: paid.toString('utf8'),
+          headers: {
+            'content-type': 'application/json',
+            'shopify-topic': 'orders/paid',
+            'shopify-hmac-sha256': sign(SHOPIFY_SECRET, paid),
+            'shopify-shop-domain': SHOP,
+            'shopify-webhook-id': 'paid-delivery-1',
+            ...headers,
+          },
+        });
+      await inbox.expectNothingAppended(async () => {
+        expect((await prefixLess({ 'shopify-hmac-sha256': sign('not-the-secret', paid) })).status).toBe(401);
+        expect((await prefixLess({ 'shopify-shop-domain': 'someone-else.myshopify.com' })).status).toBe(403);
+      });
+      const recorded = await prefixLess({});
+      expect(recorded.status).toBe(200);
+      expect(recorded.body).toMatchObject({ conversationId: conversation.id, duplicate: false });
+      const [receipt] = await inbox.streamEvents(storeEventReceiptStreamId(shop.id, 'paid-delivery-1'));
+      expect(receipt.data).toMatchObject({ type: 'orders/paid' });
+    });
+
     it('keeps order and customer ids beyond 2^53 exact, and starts a conversation for a new customer', async () => {
       const response = await deliver(fixture('shopify/orders-create.json'));
       expect(response.body).toMatchObject({ reopened: false, duplicate: false });
       const started = await details(response.body.conversationId as string);
       expect(started.customer).toEqual({ id: '115310627314723954', name: 'John Smith', email: 'jon@example.com' });
       const [receipt] = await inbox.streamEvents(
-        storeEventReceiptStreamId(shop.id, 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043'),
+        storeEventReceiptStreamId(shop.id, 'orders/create/820982911946154508'),
       );
       expect(receipt.data).toMatchObject({ customer: { id: '115310627314723954' } });
     });
@@ -257,7 +326,9 @@ describe('shop webhooks', () => {
       });
       expect(response.status).toBe(200);
       expect(response.body).toMatchObject({ conversationId: null, duplicate: false });
-      const [receipt] = await inbox.streamEvents(storeEventReceiptStreamId(shop.id, 'pos-guest-order'));
+      const [receipt] = await inbox.streamEvents(
+        storeEventReceiptStreamId(shop.id, 'orders/create/820982911946154509'),
+      );
       expect(receipt.data).toMatchObject({ type: 'orders/create', conversationId: null });
     });
 

@@ -1,14 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseJsonKeepingLargeIntegers } from '../verification/json-with-large-integers';
-import { shopifyOrderEvent } from './shopify-orders';
+import { shopifyOrderEvent, shopifyTopic } from './shopify-orders';
 
 const fixture = (name: string): unknown =>
   parseJsonKeepingLargeIntegers(readFileSync(join(__dirname, '../../../../test/fixtures/shopify', name), 'utf8'));
 
 describe('Shopify order webhooks as store events', () => {
-  it('orders/create needs action, for the order’s customer by exact id and email', () => {
-    expect(shopifyOrderEvent('orders/create', fixture('orders-create.json'))).toEqual({
+  it('orders/create needs action, for the order’s customer by exact id and email, known by its order id', () => {
+    expect(shopifyOrderEvent('orders/create', fixture('orders-create.json'), 'event-1')).toEqual({
+      storeEventId: 'orders/create/820982911946154508',
       type: 'orders/create',
       requiresAction: true,
       summary: 'Order #9999 placed by John Smith: 2 items, 408.00 USD. Confirm and ship it.',
@@ -21,16 +22,22 @@ describe('Shopify order webhooks as store events', () => {
     ['orders/fulfilled', 'orders-fulfilled.json', /^Order #9999 fulfilled$/],
     ['orders/cancelled', 'orders-cancelled.json', /^Order #9999 cancelled \(reason: customer\)$/],
   ] as const)('%s goes on the timeline without needing action', (topic, file, summary) => {
-    const event = shopifyOrderEvent(topic, fixture(file));
-    expect(event).toMatchObject({ type: topic, requiresAction: false, customer: { id: '115310627314723954' } });
+    const event = shopifyOrderEvent(topic, fixture(file), 'event-2');
+    expect(event).toMatchObject({
+      storeEventId: 'event-2',
+      type: topic,
+      requiresAction: false,
+      customer: { id: '115310627314723954' },
+    });
     expect(event?.summary).toMatch(summary);
   });
 
   it('takes the customer’s email where the order has none, and a guest order has no customer id', () => {
     expect(
-      shopifyOrderEvent('orders/create', { id: 1, name: '#1', customer: { id: 5, email: 'c@example.com' } })?.customer,
+      shopifyOrderEvent('orders/create', { id: 1, name: '#1', customer: { id: 5, email: 'c@example.com' } }, 'e')
+        ?.customer,
     ).toEqual({ id: '5', email: 'c@example.com', name: null });
-    expect(shopifyOrderEvent('orders/create', { id: 2, contact_email: 'guest@example.com' })?.customer).toEqual({
+    expect(shopifyOrderEvent('orders/create', { id: 2, contact_email: 'guest@example.com' }, 'e')?.customer).toEqual({
       id: null,
       email: 'guest@example.com',
       name: null,
@@ -38,7 +45,13 @@ describe('Shopify order webhooks as store events', () => {
   });
 
   it('is no order without an id', () => {
-    expect(shopifyOrderEvent('orders/create', { name: '#1' })).toBeUndefined();
-    expect(shopifyOrderEvent('orders/create', [1, 2])).toBeUndefined();
+    expect(shopifyOrderEvent('orders/create', { name: '#1' }, 'e')).toBeUndefined();
+    expect(shopifyOrderEvent('orders/create', [1, 2], 'e')).toBeUndefined();
+  });
+
+  it('reads a topic as any delivery spells it', () => {
+    expect(['orders/create', 'ORDERS_CREATE', 'orders.create', 'Orders/Create'].map(shopifyTopic)).toEqual(
+      Array(4).fill('orders/create'),
+    );
   });
 });

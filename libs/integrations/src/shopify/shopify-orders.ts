@@ -2,6 +2,10 @@
  * Shopify's order webhooks as store events. The payload is the order (REST Admin API shape); its ids come
  * in as strings (see parseJsonKeepingLargeIntegers). `orders/create` needs the team: an order to confirm
  * and ship. Payment, fulfilment and cancellation go on the timeline.
+ *
+ * An order is created once, so `orders/create` is known by its order id, whatever event id it comes with:
+ * the event id is a header, outside what the signature covers, and a signed body sent again under a new
+ * one is still that order. The other topics are known by Shopify's event id (`deliveryId`).
  */
 import type { StoreEventInput } from '@team-inbox/conversations';
 import { idText } from '../verification/json-with-large-integers';
@@ -13,19 +17,29 @@ export function isShopifyOrderTopic(topic: string): topic is ShopifyOrderTopic {
   return (SHOPIFY_ORDER_TOPICS as readonly string[]).includes(topic);
 }
 
+/** A topic as any of Shopify's deliveries spell it (`orders/create`, `ORDERS_CREATE`, `orders.create`). */
+export function shopifyTopic(header: string): string {
+  const topic = header.toLowerCase();
+  return topic.includes('/') ? topic : topic.replace(/[._]/, '/');
+}
+
 type Json = Record<string, unknown>;
 
-/** The store event for an order webhook, less the ids the route adds; undefined where it is no order. */
+/** The store event for an order webhook, less the integration; undefined where it is no order. */
 export function shopifyOrderEvent(
   topic: ShopifyOrderTopic,
   order: unknown,
-): Omit<StoreEventInput, 'integrationId' | 'storeEventId'> | undefined {
-  if (!isObject(order) || idText(order.id) === undefined) return undefined;
+  deliveryId: string,
+): Omit<StoreEventInput, 'integrationId'> | undefined {
+  if (!isObject(order)) return undefined;
+  const orderId = idText(order.id);
+  if (orderId === undefined) return undefined;
   const customer = isObject(order.customer) ? order.customer : {};
   const name = [text(customer.first_name), text(customer.last_name)].filter(Boolean).join(' ') || undefined;
-  const label = `Order ${text(order.name) ?? `#${idText(order.order_number) ?? idText(order.id)}`}`;
+  const label = `Order ${text(order.name) ?? `#${idText(order.order_number) ?? orderId}`}`;
   const total = [text(order.total_price), text(order.currency)].filter(Boolean).join(' ');
   return {
+    storeEventId: topic === 'orders/create' ? `${topic}/${orderId}` : deliveryId,
     type: topic,
     requiresAction: topic === 'orders/create',
     summary: summaryFor(topic, label, { name, total, items: itemCount(order), reason: text(order.cancel_reason) }),
