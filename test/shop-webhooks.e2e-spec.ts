@@ -134,11 +134,12 @@ describe('shop webhooks', () => {
 
       // The event and webhook ids are headers, outside the signature: anyone holding the body can change them.
       await inbox.expectNothingAppended(async () => {
-        for (const ids of [
+        const newIds: Record<string, string>[] = [
           { 'x-shopify-event-id': randomUUID() },
           { 'x-shopify-event-id': randomUUID(), 'x-shopify-webhook-id': randomUUID() },
           { 'x-shopify-webhook-id': randomUUID() },
-        ]) {
+        ];
+        for (const ids of newIds) {
           const again = await deliver(fixture('shopify/orders-create.json'), ids);
           expect(again.status).toBe(200);
           expect(again.body).toMatchObject({ conversationId: conversation.id, reopened: false, duplicate: true });
