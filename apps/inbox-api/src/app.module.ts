@@ -60,7 +60,7 @@ export class AppModule {
         }),
         ConversationsModule,
         IntegrationsModule,
-        InboxViewsModule,
+        InboxViewsModule.forRoot({ liveStreams: config.liveStreams }),
         OutboundWebhooksModule.forRoot({ dataDir: config.dataDir, config: config.outboundWebhooks }),
       ],
       controllers: [HealthController, AuditController, MetricsController],

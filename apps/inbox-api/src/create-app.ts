@@ -8,6 +8,7 @@ import { AppModule, type AppModuleOptions } from './app.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { registerBodyParsers } from './http/body-parsers';
 import { answerMalformedRequests } from './http/client-errors';
+import { closeConnectionsOnClose } from './http/graceful-close';
 import { BODY_LIMIT_BYTES } from './http/limits';
 import { registerSecurityHeaders } from './http/security-headers';
 import { registerWebUi } from './http/web-ui';
@@ -99,6 +100,8 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   }
   // What Node's HTTP parser refuses (before any route or parser) is answered in API.md's JSON too.
   answerMalformedRequests(fastify.server);
+  // On close (SIGTERM): connections with nothing accepted on them are cut, answered ones ended.
+  closeConnectionsOnClose(fastify);
   registerBodyParsers(fastify);
   app.get(Metrics).timeCommands(fastify);
   recordIdempotentAnswers(fastify, app.get<EventStore>(EVENT_STORE));

@@ -34,6 +34,7 @@ describe('loadAppConfig', () => {
       authThrottle: { maxFailures: 20, windowMs: 60_000 },
       trustProxy: false,
       corsOrigins: [],
+      liveStreams: { perIdentity: 16, total: 1000, heartbeatMs: 15_000 },
     });
   });
 
@@ -58,6 +59,9 @@ describe('loadAppConfig', () => {
           AUTH_THROTTLE_WINDOW_SECONDS: '600',
           TRUST_PROXY: '10.0.0.0/8',
           CORS_ORIGINS: 'https://inbox.example.com, http://localhost:5173',
+          STREAMS_PER_IDENTITY: '4',
+          STREAMS_TOTAL: '200',
+          STREAM_HEARTBEAT_MS: '5000',
         },
         '/srv/inbox',
       ),
@@ -80,6 +84,7 @@ describe('loadAppConfig', () => {
       authThrottle: { maxFailures: 5, windowMs: 600_000 },
       trustProxy: ['10.0.0.0/8'],
       corsOrigins: ['https://inbox.example.com', 'http://localhost:5173'],
+      liveStreams: { perIdentity: 4, total: 200, heartbeatMs: 5000 },
     });
   });
 

@@ -62,6 +62,11 @@ export interface AppConfig {
   trustProxy: false | string[];
   /** Origins a browser may call the API from (CORS); empty: none but the API's own. */
   corsOrigins: string[];
+  /**
+   * `GET /stream`s: how many may be open at once (past `perIdentity` for one token's owner 429, past `total`
+   * 503), and how often a quiet one sends a heartbeat comment (proxies drop connections that stay silent).
+   */
+  liveStreams: { perIdentity: number; total: number; heartbeatMs: number };
 }
 
 const PROXY_ADDRESS_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
@@ -194,6 +199,15 @@ class EnvironmentVariables {
   )
   CORS_ORIGINS?: string;
 
+  @OptionalWholeNumber(1, 1_000)
+  STREAMS_PER_IDENTITY?: number;
+
+  @OptionalWholeNumber(1, 100_000)
+  STREAMS_TOTAL?: number;
+
+  @OptionalWholeNumber(100, 300_000, 'milliseconds')
+  STREAM_HEARTBEAT_MS?: number;
+
   @IsOptional()
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of: ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: string;
@@ -225,6 +239,9 @@ const NAMES = [
   'AUTH_THROTTLE_WINDOW_SECONDS',
   'TRUST_PROXY',
   'CORS_ORIGINS',
+  'STREAMS_PER_IDENTITY',
+  'STREAMS_TOTAL',
+  'STREAM_HEARTBEAT_MS',
 ] as const;
 
 /** The variables that are whole numbers: parsed strictly, so "80abc" or "1e3" is refused, not misread. */
@@ -236,6 +253,9 @@ const WHOLE_NUMBERS = [
   'OUTBOUND_WEBHOOK_TIMEOUT_MS',
   'AUTH_THROTTLE_MAX_FAILURES',
   'AUTH_THROTTLE_WINDOW_SECONDS',
+  'STREAMS_PER_IDENTITY',
+  'STREAMS_TOTAL',
+  'STREAM_HEARTBEAT_MS',
 ] as const;
 
 /** Named in an error, never echoed. */
@@ -279,6 +299,11 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppC
     },
     trustProxy: trustProxyOf(variables.TRUST_PROXY),
     corsOrigins: variables.CORS_ORIGINS === undefined ? [] : listItems(variables.CORS_ORIGINS),
+    liveStreams: {
+      perIdentity: variables.STREAMS_PER_IDENTITY ?? 16,
+      total: variables.STREAMS_TOTAL ?? 1000,
+      heartbeatMs: variables.STREAM_HEARTBEAT_MS ?? 15_000,
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { PAGES_THREAD_CACHE_MIB, READ_MODEL_DB } from '@team-inbox/projections';
 import type Database from 'better-sqlite3';
@@ -10,6 +10,7 @@ import {
   PAGE_READER,
   PageReaderLifecycle,
 } from './inbox-views.queries';
+import { LIVE_STREAM_SETTINGS, LiveFeed, type LiveStreamSettings } from './live/live-feed';
 import { LiveUpdatesController } from './live-updates.controller';
 import { PagesThread } from './pages/pages-thread';
 import { InProcessPageReader, type PageReader } from './pages/view-pages';
@@ -33,4 +34,13 @@ import { InProcessPageReader, type PageReader } from './pages/view-pages';
     ListConversationsHandler,
   ],
 })
-export class InboxViewsModule {}
+export class InboxViewsModule {
+  /** With the bounds on open `/stream`s. */
+  static forRoot(options: { liveStreams: LiveStreamSettings }): DynamicModule {
+    return {
+      module: InboxViewsModule,
+      providers: [{ provide: LIVE_STREAM_SETTINGS, useValue: options.liveStreams }, LiveFeed],
+      exports: [LiveFeed],
+    };
+  }
+}

@@ -1,81 +1,86 @@
 /**
  * `GET /stream` (API.md): server-sent events, one each time a conversation changes, sent once the views
- * show the change, `{conversationId, position}` with the position as the event id. A client that
- * reconnects with `Last-Event-ID` gets what it missed first (or a `reset` event, when it missed too much to
- * replay, telling it to reload its views).
+ * show the change, `{conversationId, position}` with the position as the event id and nothing else
+ * carrying an id (heartbeats are comments). A client that reconnects with `Last-Event-ID` gets what it
+ * missed first, exactly from there (or a `reset` event, when it missed too much to replay, telling it to
+ * reload its views). The event stream is written here rather than by Nest's `@Sse`, which numbers every
+ * message, heartbeats included, with a counter of its own.
  */
-import { BadRequestException, Controller, Headers, Inject, Sse, type MessageEvent } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CONVERSATION_STREAM_PREFIX } from '@team-inbox/conversations';
-import { EVENT_STORE, parsePosition, positionToString, type EventStore, type Position } from '@team-inbox/event-store';
-import { ProjectionProgress, type AppliedEvent } from '@team-inbox/projections';
-import { AllowedRoles } from '@team-inbox/team';
-import { Observable, interval, map, merge } from 'rxjs';
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  Headers,
+  HttpException,
+  Inject,
+  Req,
+  Res,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { EVENT_STORE, parsePosition, type EventStore, type Position } from '@team-inbox/event-store';
+import { AllowedRoles, CurrentPrincipal, TeamDirectory, type Principal, type Role } from '@team-inbox/team';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LiveFeed, LiveStreamRefused } from './live/live-feed';
 
-/** How many missed events a reconnecting client is sent; past that it gets `reset`. */
-export const MAX_REPLAYED_EVENTS = 1000;
-export const HEARTBEAT_MS = 15_000;
+const STREAM_ROLES: Role[] = ['agent', 'admin'];
 
 @ApiTags('inbox')
 @ApiBearerAuth()
 @Controller('stream')
 export class LiveUpdatesController {
   constructor(
-    private readonly projector: ProjectionProgress,
+    private readonly feed: LiveFeed,
+    private readonly directory: TeamDirectory,
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
   ) {}
 
-  @Sse()
-  @AllowedRoles('agent', 'admin')
-  stream(@Headers('last-event-id') lastEventId: string | undefined): Observable<MessageEvent> {
-    let resumeAfter: Position | undefined;
-    if (lastEventId !== undefined) {
-      resumeAfter = parsePosition(lastEventId.trim());
-      if (resumeAfter === undefined)
-        throw new BadRequestException('Last-Event-ID must be an event id this stream sent');
+  @Get()
+  @AllowedRoles(...STREAM_ROLES)
+  @ApiProduces('text/event-stream')
+  async stream(
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const after = lastEventId === undefined ? undefined : await this.resumePoint(lastEventId);
+    const token = bearerToken(request.headers.authorization);
+    const identity = `${principal.actor.type}:${principal.actor.id}`;
+    // The same token, asked of the views as they are now: a member removed since the guard let it in is refused.
+    const stillAuthorized = (): boolean => {
+      const now = token === undefined ? undefined : this.directory.authenticate(token);
+      return now !== undefined && `${now.actor.type}:${now.actor.id}` === identity && STREAM_ROLES.includes(now.role);
+    };
+    if (!stillAuthorized())
+      throw new UnauthorizedException('The bearer token is not valid: it is unknown or has been revoked');
+    let stream;
+    try {
+      stream = this.feed.open({ identity, after, stillAuthorized });
+    } catch (error) {
+      if (!(error instanceof LiveStreamRefused)) throw error;
+      void reply.header('retry-after', String(error.retryAfterSeconds));
+      throw new HttpException(error.message, error.status);
     }
-    const heartbeat = interval(HEARTBEAT_MS).pipe(map((): MessageEvent => ({ type: 'heartbeat', data: '' })));
-    return merge(this.changes(resumeAfter), heartbeat);
+    // A stream is quiet between heartbeats for as long as it is open: no idle timeout of the socket applies.
+    request.raw.socket.setTimeout(0);
+    reply.raw.once('close', () => stream.close());
+    void reply
+      .header('content-type', 'text/event-stream; charset=utf-8')
+      .header('cache-control', 'no-cache, no-transform')
+      .header('x-accel-buffering', 'no')
+      .send(stream.body);
   }
 
-  private changes(resumeAfter: Position | undefined): Observable<MessageEvent> {
-    return new Observable<MessageEvent>((subscriber) => {
-      let delivered = resumeAfter ?? this.projector.checkpoint;
-      let replaying = resumeAfter !== undefined;
-      const held: AppliedEvent[] = [];
-      const send = (event: AppliedEvent): void => {
-        if (event.position <= delivered || !event.streamId.startsWith(CONVERSATION_STREAM_PREFIX)) return;
-        delivered = event.position;
-        const conversationId = event.streamId.slice(CONVERSATION_STREAM_PREFIX.length);
-        subscriber.next({
-          id: positionToString(event.position),
-          data: { conversationId, position: positionToString(event.position) },
-        });
-      };
-      // Live events are held while the replay runs, so that none falls between the two.
-      const live = this.projector.applied.subscribe((event) => (replaying ? held.push(event) : send(event)));
-      if (replaying) {
-        void this.replay(resumeAfter!, send, () =>
-          subscriber.next({ type: 'reset', data: { reason: 'too far behind' } }),
-        )
-          .catch((error: unknown) => subscriber.error(error))
-          .finally(() => {
-            replaying = false;
-            held.forEach(send);
-          });
-      }
-      return () => live.unsubscribe();
-    });
+  /** A position this log has: anything else was never an id of this stream. */
+  private async resumePoint(lastEventId: string): Promise<Position> {
+    const position = parsePosition(lastEventId.trim());
+    if (position === undefined || position > ((await this.eventStore.headPosition()) ?? 0n))
+      throw new BadRequestException('Last-Event-ID must be an event id this stream sent');
+    return position;
   }
+}
 
-  /** Sends what was applied after `after`, up to where the views are now. */
-  private async replay(after: Position, send: (event: AppliedEvent) => void, reset: () => void): Promise<void> {
-    const upTo = this.projector.checkpoint;
-    let count = 0;
-    for await (const event of this.eventStore.readAll({ fromPosition: after, limit: MAX_REPLAYED_EVENTS + 1 })) {
-      if (event.position > upTo) return;
-      if (++count > MAX_REPLAYED_EVENTS) return reset();
-      send(event);
-    }
-  }
+function bearerToken(header: string | string[] | undefined): string | undefined {
+  return typeof header === 'string' ? /^bearer +(\S+)$/i.exec(header)?.[1] : undefined;
 }

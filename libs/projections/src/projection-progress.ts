@@ -17,8 +17,13 @@ export type AppliedEvent = Pick<RecordedEvent, 'position' | 'streamId' | 'type' 
 export abstract class ProjectionProgress {
   /** The position of the last event the read models reflect (0 before any). */
   abstract readonly checkpoint: Position;
-  /** Each event once the read models reflect it. */
+  /** Each event once the read models reflect it, where this process applied it (a sibling's are not told). */
   abstract readonly applied: Observable<AppliedEvent>;
+  /**
+   * The checkpoint after each batch handled, whoever applied it: this process, or a sibling sharing the read
+   * models (then `applied` tells nothing, but the views show the batch all the same).
+   */
+  abstract readonly progressed: Observable<Position>;
   /** Resolves true once the read models reflect events up to `position`, false after `timeoutMs`. */
   abstract waitFor(position: Position, timeoutMs: number): Promise<boolean>;
   abstract start(): void;

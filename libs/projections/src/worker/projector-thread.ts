@@ -25,6 +25,7 @@ const WORKER_YOUNG_GENERATION_MB = 6;
 
 export class ProjectorThread implements ProjectionProgress {
   readonly applied = new Subject<AppliedEvent>();
+  readonly progressed = new Subject<Position>();
   private position: Position;
   private readonly waiters = new PositionWaiters();
   private worker: Worker | undefined;
@@ -101,6 +102,7 @@ export class ProjectorThread implements ProjectionProgress {
           this.applied.next({ position, streamId, type, recordedAt: new Date(recordedAt), appliedAt });
         }
         this.waiters.notify(this.position);
+        this.progressed.next(this.position);
         return;
       }
       case 'error':
