@@ -1,11 +1,13 @@
-import { NestFactory } from '@nestjs/core';
+import { NestFactory, Reflector } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { EVENT_STORE, type EventStore } from '@team-inbox/event-store';
-import { recordIdempotentAnswers } from '@team-inbox/team';
+import { ProjectionProgress } from '@team-inbox/projections';
+import { AuthGuard, AuthThrottle, TeamDirectory, recordIdempotentAnswers } from '@team-inbox/team';
 import type pino from 'pino';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
+import { decideBeforeTheBody, routesNeedingToken } from './http/before-the-body';
 import { registerBodyParsers } from './http/body-parsers';
 import { answerMalformedRequests } from './http/client-errors';
 import { closeConnectionsOnClose } from './http/graceful-close';
@@ -57,6 +59,7 @@ export interface CreateAppOptions extends AppModuleOptions {
 
 export async function createApp(options: CreateAppOptions): Promise<NestFastifyApplication> {
   const logger = createRootLogger(options.config.logLevel, options.logDestination);
+  const connections = options.config.connections;
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(options),
     // onProtoPoisoning/onConstructorPoisoning 'error': a body with __proto__ or constructor.prototype is refused.
@@ -66,11 +69,20 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
       onConstructorPoisoning: 'error',
       // request.ip, by which failed authentications are throttled: the TCP peer unless proxies are configured.
       trustProxy: options.config.trustProxy,
+      // Node's timeouts on receiving a request (the time to an answer is not limited: /stream lasts).
+      requestTimeout: connections.requestTimeoutMs,
+      keepAliveTimeout: connections.keepAliveTimeoutMs,
+      http: {
+        headersTimeout: connections.headersTimeoutMs,
+        // How often Node looks for connections past those timeouts: often enough to cut them near on time.
+        connectionsCheckingInterval: Math.min(1000, Math.ceil(connections.headersTimeoutMs / 2)),
+      },
     }),
     // Nest's body parsers are replaced by ours: shop webhooks need the raw bytes.
     { bufferLogs: true, bodyParser: false },
   );
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.server.maxConnections = connections.maxConnections;
   // Before any route: the docs' routes take their own policy.
   registerSecurityHeaders(
     fastify,
@@ -102,6 +114,19 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   answerMalformedRequests(fastify.server);
   // On close (SIGTERM): connections with nothing accepted on them are cut, answered ones ended.
   closeConnectionsOnClose(fastify);
+  // After the CORS and security headers' hooks, so that a refusal carries them.
+  decideBeforeTheBody(fastify, {
+    guard: new AuthGuard(
+      app.get(Reflector),
+      app.get(TeamDirectory),
+      app.get(ProjectionProgress),
+      app.get<EventStore>(EVENT_STORE),
+      app.get(AuthThrottle),
+    ),
+    routesNeedingToken: routesNeedingToken(app),
+    bodyBytesInFlight: connections.bodyBytesInFlight,
+    bodyLimit: BODY_LIMIT_BYTES,
+  });
   registerBodyParsers(fastify);
   app.get(Metrics).timeCommands(fastify);
   recordIdempotentAnswers(fastify, app.get<EventStore>(EVENT_STORE));

@@ -34,6 +34,13 @@ describe('loadAppConfig', () => {
       authThrottle: { maxFailures: 20, windowMs: 60_000 },
       trustProxy: false,
       corsOrigins: [],
+      connections: {
+        requestTimeoutMs: 30_000,
+        headersTimeoutMs: 10_000,
+        keepAliveTimeoutMs: 72_000,
+        maxConnections: 2_000,
+        bodyBytesInFlight: 64 * 1024 * 1024,
+      },
       liveStreams: { perIdentity: 16, total: 1000, heartbeatMs: 15_000 },
     });
   });
@@ -59,6 +66,11 @@ describe('loadAppConfig', () => {
           AUTH_THROTTLE_WINDOW_SECONDS: '600',
           TRUST_PROXY: '10.0.0.0/8',
           CORS_ORIGINS: 'https://inbox.example.com, http://localhost:5173',
+          REQUEST_TIMEOUT_MS: '20000',
+          HEADERS_TIMEOUT_MS: '5000',
+          KEEP_ALIVE_TIMEOUT_MS: '65000',
+          MAX_CONNECTIONS: '500',
+          BODIES_IN_FLIGHT_MIB: '16',
           STREAMS_PER_IDENTITY: '4',
           STREAMS_TOTAL: '200',
           STREAM_HEARTBEAT_MS: '5000',
@@ -84,6 +96,13 @@ describe('loadAppConfig', () => {
       authThrottle: { maxFailures: 5, windowMs: 600_000 },
       trustProxy: ['10.0.0.0/8'],
       corsOrigins: ['https://inbox.example.com', 'http://localhost:5173'],
+      connections: {
+        requestTimeoutMs: 20_000,
+        headersTimeoutMs: 5000,
+        keepAliveTimeoutMs: 65_000,
+        maxConnections: 500,
+        bodyBytesInFlight: 16 * 1024 * 1024,
+      },
       liveStreams: { perIdentity: 4, total: 200, heartbeatMs: 5000 },
     });
   });
@@ -141,6 +160,23 @@ describe('loadAppConfig', () => {
     expect(problemsOf({ AUTH_THROTTLE_WINDOW_SECONDS: value })).toEqual([
       `AUTH_THROTTLE_WINDOW_SECONDS must be a whole number of seconds from 1 to 86400 (got "${value}")`,
     ]);
+  });
+
+  it('holds the headers timeout to the request timeout (Node refuses a longer one)', () => {
+    expect(loadAppConfig({ REQUEST_TIMEOUT_MS: '2000' }, '/srv').connections).toMatchObject({
+      requestTimeoutMs: 2000,
+      headersTimeoutMs: 2000,
+    });
+  });
+
+  it.each([
+    ['REQUEST_TIMEOUT_MS', '50', 'a whole number of milliseconds from 100 to 3600000'],
+    ['HEADERS_TIMEOUT_MS', 'soon', 'a whole number of milliseconds from 100 to 3600000'],
+    ['KEEP_ALIVE_TIMEOUT_MS', '3600001', 'a whole number of milliseconds from 100 to 3600000'],
+    ['MAX_CONNECTIONS', '0', 'a whole number from 1 to 1000000'],
+    ['BODIES_IN_FLIGHT_MIB', '1e3', 'a whole number of MiB from 1 to 65536'],
+  ])('refuses %s=%s', (name, value, expected) => {
+    expect(problemsOf({ [name]: value })).toEqual([`${name} must be ${expected} (got "${value}")`]);
   });
 
   it.each([

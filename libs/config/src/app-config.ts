@@ -62,6 +62,19 @@ export interface AppConfig {
   trustProxy: false | string[];
   /** Origins a browser may call the API from (CORS); empty: none but the API's own. */
   corsOrigins: string[];
+  /** What one connection may hold, and how many may be open: a slow or silent client is cut off. */
+  connections: {
+    /** To receive a whole request, headers and body (an answer that streams on is not cut by it). */
+    requestTimeoutMs: number;
+    /** To receive a request's headers; at most requestTimeoutMs. */
+    headersTimeoutMs: number;
+    /** How long a kept-alive connection may wait idle for its next request. */
+    keepAliveTimeoutMs: number;
+    /** Open at once; one more is closed as soon as it is made. */
+    maxConnections: number;
+    /** Bytes of request bodies being read at once, all requests together; past it, 503. */
+    bodyBytesInFlight: number;
+  };
   /**
    * `GET /stream`s: how many may be open at once (past `perIdentity` for one token's owner 429, past `total`
    * 503), and how often a quiet one sends a heartbeat comment (proxies drop connections that stay silent).
@@ -208,6 +221,21 @@ class EnvironmentVariables {
   @OptionalWholeNumber(100, 300_000, 'milliseconds')
   STREAM_HEARTBEAT_MS?: number;
 
+  @OptionalWholeNumber(100, 3_600_000, 'milliseconds')
+  REQUEST_TIMEOUT_MS?: number;
+
+  @OptionalWholeNumber(100, 3_600_000, 'milliseconds')
+  HEADERS_TIMEOUT_MS?: number;
+
+  @OptionalWholeNumber(100, 3_600_000, 'milliseconds')
+  KEEP_ALIVE_TIMEOUT_MS?: number;
+
+  @OptionalWholeNumber(1, 1_000_000)
+  MAX_CONNECTIONS?: number;
+
+  @OptionalWholeNumber(1, 65_536, 'MiB')
+  BODIES_IN_FLIGHT_MIB?: number;
+
   @IsOptional()
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of: ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: string;
@@ -239,6 +267,11 @@ const NAMES = [
   'AUTH_THROTTLE_WINDOW_SECONDS',
   'TRUST_PROXY',
   'CORS_ORIGINS',
+  'REQUEST_TIMEOUT_MS',
+  'HEADERS_TIMEOUT_MS',
+  'KEEP_ALIVE_TIMEOUT_MS',
+  'MAX_CONNECTIONS',
+  'BODIES_IN_FLIGHT_MIB',
   'STREAMS_PER_IDENTITY',
   'STREAMS_TOTAL',
   'STREAM_HEARTBEAT_MS',
@@ -247,6 +280,11 @@ const NAMES = [
 /** The variables that are whole numbers: parsed strictly, so "80abc" or "1e3" is refused, not misread. */
 const WHOLE_NUMBERS = [
   'PORT',
+  'REQUEST_TIMEOUT_MS',
+  'HEADERS_TIMEOUT_MS',
+  'KEEP_ALIVE_TIMEOUT_MS',
+  'MAX_CONNECTIONS',
+  'BODIES_IN_FLIGHT_MIB',
   'OUTBOUND_WEBHOOK_FIRST_RETRY_MS',
   'OUTBOUND_WEBHOOK_MAX_RETRY_MS',
   'OUTBOUND_WEBHOOK_MAX_ATTEMPTS',
@@ -299,11 +337,25 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppC
     },
     trustProxy: trustProxyOf(variables.TRUST_PROXY),
     corsOrigins: variables.CORS_ORIGINS === undefined ? [] : listItems(variables.CORS_ORIGINS),
+    connections: connectionLimitsOf(variables),
     liveStreams: {
       perIdentity: variables.STREAMS_PER_IDENTITY ?? 16,
       total: variables.STREAMS_TOTAL ?? 1000,
       heartbeatMs: variables.STREAM_HEARTBEAT_MS ?? 15_000,
     },
+  };
+}
+
+function connectionLimitsOf(variables: EnvironmentVariables): AppConfig['connections'] {
+  const requestTimeoutMs = variables.REQUEST_TIMEOUT_MS ?? 30_000;
+  return {
+    requestTimeoutMs,
+    // Node refuses a headers timeout longer than the request's.
+    headersTimeoutMs: Math.min(variables.HEADERS_TIMEOUT_MS ?? 10_000, requestTimeoutMs),
+    // Longer than the idle timeouts of common load balancers, which would otherwise reuse a closed connection.
+    keepAliveTimeoutMs: variables.KEEP_ALIVE_TIMEOUT_MS ?? 72_000,
+    maxConnections: variables.MAX_CONNECTIONS ?? 2_000,
+    bodyBytesInFlight: (variables.BODIES_IN_FLIGHT_MIB ?? 64) * 1024 * 1024,
   };
 }
 

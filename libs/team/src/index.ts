@@ -1,4 +1,5 @@
 export * from './auth/access.decorators';
+export { AuthGuard } from './auth/auth.guard';
 export * from './auth/auth-throttle';
 export * from './auth/request-context';
 export * from './bootstrap-admin';

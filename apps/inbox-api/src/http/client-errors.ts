@@ -14,7 +14,8 @@ export function answerMalformedRequests(server: Server): void {
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
     const [status, message] = describe(error);
     const body = JSON.stringify({ statusCode: status, error: STATUS_CODES[status], message });
-    if (socket.writable) {
+    // A request past its timeout whose answer has begun (refused before its body) gets no second answer.
+    if (socket.writable && !answerStarted(socket)) {
       socket.write(
         `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
           `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
@@ -22,6 +23,10 @@ export function answerMalformedRequests(server: Server): void {
     }
     socket.destroy(error);
   });
+}
+
+function answerStarted(socket: Duplex): boolean {
+  return (socket as Duplex & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage?.headersSent === true;
 }
 
 function describe(error: NodeJS.ErrnoException): [number, string] {
