@@ -22,6 +22,7 @@ import {
   type PageGlobals,
   type Viewport,
 } from './support/browser';
+import { LiveFeed } from '@team-inbox/inbox-views';
 import { Inbox, type Conversation, type Member } from './support/inbox';
 
 const TEST_TIMEOUT_MS = 30_000;
@@ -406,6 +407,27 @@ describe('the inbox web UI', () => {
       await expectVisible(view.timeline.filter({ hasText: 'Reopened: the customer replied' }));
       await expectVisible(view.button('Close'));
       await expectNotReloaded(view.page);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'says so while its live updates are down, and shows what it missed once they are back',
+    async () => {
+      const view = await signIn(alice);
+      const interrupted = view.page.getByRole('status').filter({ hasText: 'Live updates interrupted: reconnecting…' });
+      await expectGone('the interruption notice', interrupted);
+
+      // The server ends the stream, and the network keeps the page from reconnecting for a while.
+      const isStream = (url: URL) => url.pathname === '/stream';
+      await view.page.route(isStream, (route) => route.abort());
+      inbox.running.app.get(LiveFeed).endAll();
+      await expectVisible(interrupted);
+      await converse('Arrived while the stream was down', 'Grace');
+
+      await view.page.unroute(isStream);
+      await expectGone('the interruption notice', interrupted, 15_000);
+      await expectVisible(view.item('Arrived while the stream was down', 'Unassigned', 'Grace'));
     },
     TEST_TIMEOUT_MS,
   );

@@ -1,21 +1,47 @@
 /**
- * `GET /stream` read with fetch (EventSource cannot send the Authorization header): calls `onChange` for
- * each conversation change, and reconnects after a drop, resuming from the last event id it saw.
+ * `GET /stream` read with fetch (EventSource cannot send the Authorization header): tells of each
+ * conversation change, and reconnects on its own after a drop, resuming after the last event id it saw (a
+ * log position: heartbeats are comments and carry none). While it is down, `onStatus(false)` says so.
  */
-export function followChanges(
-  token: string,
-  onChange: (change: { conversationId: string; position: string }) => void,
-  signal: AbortSignal,
-): void {
+export interface LiveHandlers {
+  onChange(change: { conversationId: string; position: string }): void;
+  /** Missed too much to be told of each change: reload what is shown. */
+  onReset(): void;
+  /** True once the stream is open; false from the moment it drops until it is open again. */
+  onStatus(connected: boolean): void;
+}
+
+const FIRST_RETRY_MS = 500;
+const MAX_RETRY_MS = 10_000;
+
+export function followChanges(token: string, handlers: LiveHandlers, signal: AbortSignal): void {
   let lastEventId: string | undefined;
-  let retryMs = 500;
+  let retryMs = FIRST_RETRY_MS;
+
+  const dispatch = (frame: string): void => {
+    let event = 'message';
+    const data: string[] = [];
+    for (const line of frame.split('\n')) {
+      if (line === '' || line.startsWith(':')) continue; // a comment: the heartbeat
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'id') lastEventId = value;
+      else if (field === 'event') event = value;
+      else if (field === 'data') data.push(value);
+    }
+    if (event === 'reset') handlers.onReset();
+    else if (data.length > 0)
+      handlers.onChange(JSON.parse(data.join('\n')) as { conversationId: string; position: string });
+  };
 
   const connect = async (): Promise<void> => {
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'text/event-stream' };
     if (lastEventId) headers['last-event-id'] = lastEventId;
     const response = await fetch('/stream', { headers, signal });
     if (!response.ok || !response.body) throw new Error(`The live stream answered ${response.status}`);
-    retryMs = 500;
+    retryMs = FIRST_RETRY_MS;
+    handlers.onStatus(true);
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';
     for (;;) {
@@ -26,14 +52,7 @@ export function followChanges(
       while ((end = buffer.indexOf('\n\n')) >= 0) {
         const frame = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
-        const data = frame
-          .split('\n')
-          .filter((line) => line.startsWith('data:'))
-          .map((line) => line.slice(5).trim())
-          .join('\n');
-        const id = frame.split('\n').find((line) => line.startsWith('id:'));
-        if (id) lastEventId = id.slice(3).trim();
-        if (data) onChange(JSON.parse(data) as { conversationId: string; position: string });
+        dispatch(frame);
       }
     }
   };
@@ -46,8 +65,9 @@ export function followChanges(
         // dropped or refused: try again, less often each time
       }
       if (signal.aborted) return;
+      handlers.onStatus(false);
       await new Promise((resolve) => setTimeout(resolve, retryMs));
-      retryMs = Math.min(retryMs * 2, 10_000);
+      retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
     }
   };
   void loop();

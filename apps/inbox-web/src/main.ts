@@ -88,6 +88,8 @@ class InboxApp {
   private liveTimer: number | undefined;
   private livePosition: string | undefined;
   private readonly live = new AbortController();
+  /** Shown while the live stream is down: the views may be behind until it is back. */
+  private readonly liveStatus = h('p', { role: 'status', class: 'live-status', hidden: true });
   private readonly names: Names;
   private readonly tabs = h('div', { role: 'tablist', 'aria-label': 'Views', class: 'tabs' });
   private readonly list = h('div', { id: 'view-panel', role: 'tabpanel', class: 'list' });
@@ -107,6 +109,7 @@ class InboxApp {
       'header',
       { class: 'top' },
       h('span', { class: 'brand' }, 'team-inbox'),
+      this.liveStatus,
       h('span', { class: 'who' }, `Signed in as ${this.me.name}`),
       h('button', { type: 'button', class: 'quiet', onclick: () => this.signOut() }, 'Sign out'),
     );
@@ -118,7 +121,15 @@ class InboxApp {
     this.renderTabs();
     this.renderPane();
     void this.refresh();
-    followChanges(this.api.token, (change) => this.onLiveChange(change), this.live.signal);
+    followChanges(
+      this.api.token,
+      {
+        onChange: (change) => this.onLiveChange(change),
+        onReset: () => this.onLiveReset(),
+        onStatus: (connected) => this.showLiveStatus(connected),
+      },
+      this.live.signal,
+    );
   }
 
   private signOut(): void {
@@ -135,6 +146,20 @@ class InboxApp {
       void this.refresh(this.livePosition);
       if (touchesOpen || this.selectedId === change.conversationId) void this.reloadConversation();
     }, LIVE_BATCH_MS);
+  }
+
+  /** Too much was missed to be told change by change: everything shown is read again. */
+  private onLiveReset(): void {
+    void this.refresh();
+    if (this.selectedId) void this.reloadConversation();
+  }
+
+  private showLiveStatus(connected: boolean): void {
+    // Back after a drop: what was missed comes from where the stream left off; a first connection has no
+    // such place, so the views are read again.
+    if (connected && !this.liveStatus.hidden) void this.refresh();
+    this.liveStatus.hidden = connected;
+    this.liveStatus.textContent = connected ? '' : 'Live updates interrupted: reconnecting…';
   }
 
   /** Counts and the current view; an answer older than a later refresh's is dropped. */

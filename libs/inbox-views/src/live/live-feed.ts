@@ -185,6 +185,11 @@ export class LiveFeed implements OnModuleInit, BeforeApplicationShutdown {
     this.stopping = true;
     this.following?.unsubscribe();
     clearInterval(this.heartbeat);
+    this.endAll();
+  }
+
+  /** Ends every open stream; their clients reconnect, resuming where each left off. */
+  endAll(): void {
     for (const stream of [...this.streams]) stream.close();
   }
 
