@@ -4,7 +4,11 @@
  * or through the shop webhooks: another's conversation is answered exactly as one that does not exist,
  * nothing is appended, and members still see everything.
  */
-import { conversationStreamId, legacyCustomerEmailStreamId } from '@team-inbox/conversations';
+import {
+  conversationStreamId,
+  legacyCustomerEmailStreamId,
+  storeEventReceiptStreamId,
+} from '@team-inbox/conversations';
 import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -252,6 +256,35 @@ describe('tenant isolation', () => {
       body: { body: 'Hi again' },
     });
     expect(aMessage.status).toBe(201);
+  });
+
+  it("answers a receipt from before owners that named another's conversation with none, and touches nothing", async () => {
+    // What the attack left: B's store event, matched by email to A's customer, recorded on A's conversation.
+    const received = {
+      integrationId: shopB.id,
+      storeEventId: 'b-before-owners',
+      type: 'order.created',
+      summary: 'Order b-before-owners placed',
+      requiresAction: true,
+      customer: { email: 'ada@example.com' },
+      conversationId: adasConversation.id,
+      startIfMissing: true,
+    };
+    await inbox.store.append(
+      storeEventReceiptStreamId(shopB.id, received.storeEventId),
+      [{ id: randomUUID(), type: 'StoreEventReceived', data: received }],
+      { expectedRevision: 'no_stream' },
+    );
+    const before = await history(adasConversation.id);
+
+    const replay = await postStoreEvent(
+      shopB.token,
+      storeEvent(received.storeEventId, received.customer, { summary: received.summary }),
+    );
+
+    expect(replay.status).toBe(202);
+    expect(replay.body).toMatchObject({ conversationId: null, reopened: false, duplicate: true });
+    expect(await history(adasConversation.id)).toEqual(before);
   });
 
   it("takes no longer on A's long conversation than on none: one read of its first event either way", async () => {

@@ -103,7 +103,7 @@ export class RecordStoreEventHandler implements ICommandHandler<RecordStoreEvent
   ): Promise<StoreEventOutcome> {
     const receiptStream = storeEventReceiptStreamId(storeEvent.integrationId, storeEvent.storeEventId);
     const earlier = await this.readReceipt(receiptStream);
-    if (earlier) return this.finish(earlier.receipt, earlier.position, context, true);
+    if (earlier) return this.finishDuplicate(earlier.receipt, earlier.position, context);
 
     const { conversationId, startIfMissing } = await this.findConversation(storeEvent, customer, context);
     const { conversationId: _named, ...received } = storeEvent;
@@ -124,7 +124,7 @@ export class RecordStoreEventHandler implements ICommandHandler<RecordStoreEvent
       // The same event, received at the same moment by another request or process: theirs counts.
       const theirs = await this.readReceipt(receiptStream);
       if (!theirs) throw error;
-      return this.finish(theirs.receipt, theirs.position, context, true);
+      return this.finishDuplicate(theirs.receipt, theirs.position, context);
     }
   }
 
@@ -176,6 +176,26 @@ export class RecordStoreEventHandler implements ICommandHandler<RecordStoreEvent
       }
     }
     throw new ConflictError('Other requests kept starting conversations for this customer; retry the store event');
+  }
+
+  /**
+   * A receipt written before conversations had owners may name another integration's conversation (a store
+   * event matched by an email another integration's customer shares): its duplicate neither names that
+   * conversation nor touches it, as if it had found none.
+   */
+  private async finishDuplicate(
+    receipt: StoreEventReceived,
+    receiptPosition: Position,
+    context: CommandContext,
+  ): Promise<StoreEventOutcome> {
+    const { conversationId, integrationId } = receipt.data;
+    if (conversationId !== null) {
+      const ownership = await this.owners.ownership(conversationId);
+      if (ownership.started && ownership.integrationId !== integrationId) {
+        return { conversationId: null, reopened: false, duplicate: true, position: receiptPosition };
+      }
+    }
+    return this.finish(receipt, receiptPosition, context, true);
   }
 
   private async finish(
