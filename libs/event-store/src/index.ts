@@ -7,4 +7,5 @@ export type { EventStoreDbEventStore, EventStoreDbEventStoreOptions } from './ev
 export { InMemoryEventStore } from './in-memory/in-memory-event-store';
 export { APPENDED_EVENTS, EventStoreModule, type AppendedEvents } from './event-store.module';
 export { collect } from './collect';
+export { nextTurn, readAllInTurns, readStreamInTurns } from './read-in-turns';
 export { WalCheckpointer, FALLBACK_AUTOCHECKPOINT_PAGES } from './sqlite/wal-checkpointer';

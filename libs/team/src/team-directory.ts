@@ -42,6 +42,12 @@ interface IntegrationRow {
   shop_domain: string | null;
 }
 
+/** Where a page of members ends: the last one's name and id (the order's tie-break). */
+export interface MemberPageKey {
+  name: string;
+  id: string;
+}
+
 interface MemberRow extends MemberView {
   token_hash: string;
   active: number;
@@ -133,6 +139,14 @@ export class TeamDirectory {
   activeMembers(): MemberView[] {
     return this.statements.activeMembers.all().map(toView);
   }
+
+  /** Up to `limit` active members by name, after the member `after` names (a keyset page). */
+  activeMembersPage(limit: number, after?: MemberPageKey): MemberView[] {
+    const rows = after
+      ? this.statements.activeMembersAfter.all({ ...after, limit })
+      : this.statements.activeMembersFirst.all(limit);
+    return rows.map(toView);
+  }
 }
 
 const INTEGRATIONS = `SELECT i.id, i.name, s.sealed_secret, s.previous_sealed_secret, s.previous_secret_accepted_until,
@@ -152,6 +166,15 @@ function prepareStatements(db: Database.Database) {
     integrations: db.prepare<[], IntegrationRow>(`${INTEGRATIONS} ORDER BY i.name COLLATE NOCASE, i.id`),
     activeMembers: db.prepare<[], MemberRow>(
       'SELECT * FROM team_members WHERE active = 1 ORDER BY name COLLATE NOCASE, id',
+    ),
+    activeMembersFirst: db.prepare<[number], MemberRow>(
+      'SELECT * FROM team_members WHERE active = 1 ORDER BY name COLLATE NOCASE, id LIMIT ?',
+    ),
+    // The first condition lets the index seek to the page's start; the second skips the members before it.
+    activeMembersAfter: db.prepare<[{ name: string; id: string; limit: number }], MemberRow>(
+      `SELECT * FROM team_members
+        WHERE active = 1 AND name >= @name COLLATE NOCASE AND (name > @name COLLATE NOCASE OR id > @id)
+        ORDER BY name COLLATE NOCASE, id LIMIT @limit`,
     ),
   };
 }

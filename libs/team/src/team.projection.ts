@@ -44,6 +44,8 @@ export class TeamProjection implements Projection {
         active      INTEGER NOT NULL
       );
       CREATE INDEX IF NOT EXISTS team_members_by_email ON team_members (lower(email), active);
+      -- GET /members pages through the active members by name.
+      CREATE INDEX IF NOT EXISTS team_members_by_name ON team_members (active, name COLLATE NOCASE, id);
       CREATE TABLE IF NOT EXISTS team_integrations (
         id          TEXT PRIMARY KEY,
         name        TEXT NOT NULL,

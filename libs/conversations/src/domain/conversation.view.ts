@@ -5,7 +5,7 @@
 import type { Actor } from '@team-inbox/core';
 import { readEventMetadata } from '@team-inbox/core';
 import type { RecordedEvent } from '@team-inbox/event-store';
-import type { ConversationEvent, Customer, MessageAuthor } from './conversation.events';
+import type { ConversationEvent, Customer, MessageAuthor, MessageSent } from './conversation.events';
 import { isConversationEvent } from './conversation.events';
 
 export const MESSAGE_PREVIEW_LENGTH = 140;
@@ -96,70 +96,157 @@ export function evolveSummary(
   return next;
 }
 
-/** Folds a conversation stream; undefined where it holds no ConversationStarted. */
+/** Folds a whole conversation stream; undefined where it holds no ConversationStarted. */
 export function conversationDetails(events: readonly RecordedEvent[]): ConversationDetails | undefined {
-  let summary: ConversationSummary | undefined;
-  let messages: ConversationMessage[] = [];
-  let timeline: TimelineEntry[] = [];
-  for (const recorded of events) {
-    summary = evolveSummary(summary, recorded);
-    if (!summary || !isConversationEvent(recorded)) continue;
-    const event = recorded as unknown as ConversationEvent;
-    const { actor, occurredAt: at } = readEventMetadata(recorded.metadata, recorded.recordedAt);
-    switch (event.type) {
-      case 'ConversationStarted':
-        messages = [];
-        timeline = [];
-        break;
-      case 'MessageSent':
-        messages.push({ id: event.data.messageId, author: event.data.author, body: event.data.body, at });
-        break;
-      case 'ConversationAssigned':
-        timeline.push({
-          type: 'assigned',
-          at,
-          actor,
-          assigneeId: event.data.assigneeId,
-          previousAssigneeId: event.data.previousAssigneeId,
-          reason: event.data.reason,
-        });
-        break;
-      case 'ConversationUnassigned':
-        timeline.push({
-          type: 'unassigned',
-          at,
-          actor,
-          previousAssigneeId: event.data.previousAssigneeId,
-          reason: event.data.reason,
-        });
-        break;
-      case 'ConversationClosed':
-        timeline.push({ type: 'closed', at, actor });
-        break;
-      case 'ConversationReopened':
-        timeline.push({
-          type: 'reopened',
-          at,
-          actor,
-          reason: event.data.reason,
-          storeEventId: event.data.storeEventId,
-        });
-        break;
-      case 'StoreEventRecorded':
-        timeline.push({
-          type: 'store_event',
-          at,
-          actor,
-          integrationId: event.data.integrationId,
-          storeEventId: event.data.storeEventId,
-          storeEventType: event.data.type,
-          summary: event.data.summary,
-          requiresAction: event.data.requiresAction,
-        });
-        break;
+  const fold = new ConversationOutlineFold({ messages: { limit: Infinity }, timeline: { limit: Infinity } });
+  for (const recorded of events) fold.add(recorded);
+  const outline = fold.outline();
+  if (!outline) return undefined;
+  const on = (list: ListPage) => {
+    const revisions = new Set(list.revisions);
+    return (recorded: RecordedEvent) => revisions.has(Number(recorded.revision));
+  };
+  return {
+    ...outline.summary,
+    messages: events.filter(on(outline.messages)).flatMap((recorded) => messageOf(recorded) ?? []),
+    timeline: events.filter(on(outline.timeline)).flatMap((recorded) => timelineEntryOf(recorded) ?? []),
+  };
+}
+
+/** Which part of a list a page shows: the last `limit` entries recorded before the revision `before`. */
+export interface PageWindow {
+  limit: number;
+  /** Exclusive; the end of the stream when omitted. */
+  before?: number;
+}
+
+/**
+ * One page of a conversation: its summary (of the whole stream), and the most recent messages and timeline
+ * entries within each window, oldest first. A cursor is null where the page starts at the first entry;
+ * otherwise it is the `before` that asks for the page before this one.
+ */
+export interface ConversationPage extends ConversationDetails {
+  earlierMessagesCursor: string | null;
+  earlierTimelineCursor: string | null;
+}
+
+/** Where a page of one list lies in the stream: its entries' revisions, oldest first, and its cursor. */
+export interface ListPage {
+  revisions: number[];
+  earlierCursor: string | null;
+}
+
+/** A conversation's summary and where its pages lie, without their entries. */
+export interface ConversationOutline {
+  summary: ConversationSummary;
+  messages: ListPage;
+  timeline: ListPage;
+}
+
+/** The last `limit` revisions offered before the window's end; older ones are let go as newer ones come. */
+class RevisionWindow {
+  private readonly kept: number[] = [];
+  private droppedAny = false;
+
+  constructor(private readonly window: PageWindow) {}
+
+  offer(revision: number): void {
+    if (this.window.before !== undefined && revision >= this.window.before) return;
+    this.kept.push(revision);
+    if (this.kept.length > this.window.limit) {
+      this.kept.shift();
+      this.droppedAny = true;
     }
   }
-  return summary && { ...summary, messages, timeline };
+
+  clear(): void {
+    this.kept.length = 0;
+    this.droppedAny = false;
+  }
+
+  page(): ListPage {
+    const earlierCursor = this.droppedAny && this.kept.length > 0 ? String(this.kept[0]) : null;
+    return { revisions: [...this.kept], earlierCursor };
+  }
+}
+
+/**
+ * The first of two reads of a page: folds the whole stream into the summary and the revisions each page
+ * holds, keeping no message body, so that a conversation of any length is read in bounded memory. The
+ * second read takes the entries at those revisions (`messageOf`, `timelineEntryOf`).
+ */
+export class ConversationOutlineFold {
+  private summary: ConversationSummary | undefined;
+  private readonly messages: RevisionWindow;
+  private readonly timeline: RevisionWindow;
+
+  constructor(windows: { messages: PageWindow; timeline: PageWindow }) {
+    this.messages = new RevisionWindow(windows.messages);
+    this.timeline = new RevisionWindow(windows.timeline);
+  }
+
+  add(recorded: RecordedEvent): void {
+    this.summary = evolveSummary(this.summary, recorded);
+    if (!this.summary || !isConversationEvent(recorded)) return;
+    const revision = Number(recorded.revision);
+    if (recorded.type === 'ConversationStarted') {
+      this.messages.clear();
+      this.timeline.clear();
+    } else if (recorded.type === 'MessageSent') this.messages.offer(revision);
+    else this.timeline.offer(revision);
+  }
+
+  outline(): ConversationOutline | undefined {
+    return this.summary && { summary: this.summary, messages: this.messages.page(), timeline: this.timeline.page() };
+  }
+}
+
+/** The message an event records; undefined for any other event. */
+export function messageOf(recorded: RecordedEvent): ConversationMessage | undefined {
+  if (recorded.type !== 'MessageSent') return undefined;
+  const event = recorded as unknown as MessageSent;
+  const { occurredAt: at } = readEventMetadata(recorded.metadata, recorded.recordedAt);
+  return { id: event.data.messageId, author: event.data.author, body: event.data.body, at };
+}
+
+/** The timeline entry an event makes; undefined for a start, a message or an event of no conversation. */
+export function timelineEntryOf(recorded: RecordedEvent): TimelineEntry | undefined {
+  if (!isConversationEvent(recorded)) return undefined;
+  const event = recorded as unknown as ConversationEvent;
+  if (event.type === 'ConversationStarted' || event.type === 'MessageSent') return undefined;
+  const { actor, occurredAt: at } = readEventMetadata(recorded.metadata, recorded.recordedAt);
+  const { type, ...facts } = timelineFacts(event);
+  return { type, at, actor, ...facts };
+}
+
+/** What the timeline says of an event other than a start or a message. */
+function timelineFacts(
+  event: Exclude<ConversationEvent, { type: 'ConversationStarted' | 'MessageSent' }>,
+): { type: string } & Record<string, unknown> {
+  switch (event.type) {
+    case 'ConversationAssigned':
+      return {
+        type: 'assigned',
+        assigneeId: event.data.assigneeId,
+        previousAssigneeId: event.data.previousAssigneeId,
+        reason: event.data.reason,
+      };
+    case 'ConversationUnassigned':
+      return { type: 'unassigned', previousAssigneeId: event.data.previousAssigneeId, reason: event.data.reason };
+    case 'ConversationClosed':
+      return { type: 'closed' };
+    case 'ConversationReopened':
+      return { type: 'reopened', reason: event.data.reason, storeEventId: event.data.storeEventId };
+    case 'StoreEventRecorded':
+      return {
+        type: 'store_event',
+        integrationId: event.data.integrationId,
+        storeEventId: event.data.storeEventId,
+        storeEventType: event.data.type,
+        summary: event.data.summary,
+        requiresAction: event.data.requiresAction,
+      };
+  }
 }
 
 export function summaryOf(details: ConversationDetails): ConversationSummary {

@@ -8,13 +8,14 @@ import {
   Param,
   ParseUUIDPipe,
   PayloadTooLargeException,
+  Query,
   Req,
   Res,
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { NoFieldsPipe, NotFoundError, UnprocessableError, idFor, type CommandContext } from '@team-inbox/core';
-import { EVENT_STORE, collect, positionToString, type EventStore } from '@team-inbox/event-store';
+import { EVENT_STORE, positionToString, type EventStore } from '@team-inbox/event-store';
 import {
   AllowedRoles,
   CurrentPrincipal,
@@ -28,8 +29,9 @@ import { ExecuteConversationCommand, type ConversationCommandResult } from '../c
 import { ConversationOwners } from '../customers/conversation-owners';
 import { CustomerLinks } from '../customers/customer-links';
 import type { ConversationCommand } from '../domain/conversation.decider';
-import { conversationStreamId } from '../domain/conversation.events';
-import { conversationDetails, type ConversationDetails } from '../domain/conversation.view';
+import type { ConversationPage } from '../domain/conversation.view';
+import { readConversationPage } from '../read-conversation-page';
+import { ConversationPageDto, DEFAULT_ENTRIES_PER_PAGE } from './conversation-page.dto';
 import {
   AssignConversationDto,
   MAX_MESSAGE_CHARACTERS,
@@ -173,19 +175,31 @@ export class ConversationsController {
     return this.runWithoutFields('ReopenConversation', id, principal, request, reply);
   }
 
-  /** One conversation, read from its own stream: always current, and its ETag is the stream revision. */
+  /**
+   * One conversation, read from its own stream: always current, and its ETag is the stream revision. Its
+   * messages and timeline come a page at a time (the most recent by default), so that a conversation of any
+   * length answers in bounded memory.
+   */
   @Get(':id')
   @AllowedRoles('agent', 'admin', 'auditor')
+  @ApiOkResponse({
+    description:
+      'The summary plus a page of `messages` and a page of `timeline`, each the most recent entries (before ' +
+      '`messagesBefore` / `timelineBefore`), oldest first. `earlierMessagesCursor` / `earlierTimelineCursor`: ' +
+      'pass as `messagesBefore` / `timelineBefore` for the page before; null where the page starts at the first.',
+  })
   async get(
     @Param('id', uuid) conversationId: string,
+    @Query() query: ConversationPageDto,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<ConversationDetails> {
-    const details = conversationDetails(
-      await collect(this.eventStore.readStream(conversationStreamId(conversationId))),
-    );
-    if (!details) throw new NotFoundError(`No conversation ${conversationId}`);
-    void reply.header('etag', `"${details.revision}"`);
-    return details;
+  ): Promise<ConversationPage> {
+    const page = await readConversationPage(this.eventStore, conversationId, {
+      messages: { limit: query.messagesLimit ?? DEFAULT_ENTRIES_PER_PAGE, before: revisionOf(query.messagesBefore) },
+      timeline: { limit: query.timelineLimit ?? DEFAULT_ENTRIES_PER_PAGE, before: revisionOf(query.timelineBefore) },
+    });
+    if (!page) throw new NotFoundError(`No conversation ${conversationId}`);
+    void reply.header('etag', `"${page.revision}"`);
+    return page;
   }
 
   private runWithoutFields(
@@ -232,6 +246,10 @@ export class ConversationsController {
     }
     return member.id;
   }
+}
+
+function revisionOf(cursor: string | undefined): number | undefined {
+  return cursor === undefined ? undefined : Number(cursor);
 }
 
 function assertMessageLength(body: string): void {

@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   Body,
   Controller,
   Delete,
@@ -6,20 +7,29 @@ import {
   HttpCode,
   Param,
   ParseUUIDPipe,
+  Query,
   Req,
+  Res,
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { NoFieldsPipe } from '@team-inbox/core';
+import type { FastifyReply } from 'fastify';
 import { ProcessManagers, ProjectionProgress } from '@team-inbox/projections';
 import { AllowedRoles, CurrentPrincipal } from '../auth/access.decorators';
 import { requestContext } from '../auth/request-context';
 import { IdempotentPost } from '../idempotency/idempotency';
 import type { Principal } from '../principal';
 import { AddMemberCommand, RemoveMemberCommand } from '../team.commands';
-import { TeamDirectory } from '../team-directory';
-import { AddMemberDto, CreatedMemberResponse, MemberResponse } from './team.dto';
+import { TeamDirectory, type MemberPageKey } from '../team-directory';
+import {
+  AddMemberDto,
+  CreatedMemberResponse,
+  DEFAULT_MEMBERS_PER_PAGE,
+  MemberResponse,
+  MembersPageDto,
+} from './team.dto';
 
 /** How long a team command waits for the read models (and process managers) to show its effect. */
 export const READ_YOUR_WRITES_MS = 2000;
@@ -63,11 +73,32 @@ export class MembersController {
     return { ...member, token };
   }
 
+  /** A page of the active members by name; where more follow, the headers say how to ask for them. */
   @Get()
   @AllowedRoles('admin', 'agent', 'auditor')
-  @ApiResponse({ status: 200, type: [MemberResponse] })
-  list(): MemberResponse[] {
-    return this.directory.activeMembers();
+  @ApiResponse({
+    status: 200,
+    type: [MemberResponse],
+    description:
+      'Where more members follow, `X-Next-Cursor` is the `cursor` that asks for them and `Link` names that ' +
+      'page (rel="next"); the last page has neither',
+    headers: {
+      'X-Next-Cursor': { description: 'The cursor of the next page', schema: { type: 'string' } },
+      Link: { description: '`</members?limit=…&cursor=…>; rel="next"`', schema: { type: 'string' } },
+    },
+  })
+  list(@Query() query: MembersPageDto, @Res({ passthrough: true }) reply: FastifyReply): MemberResponse[] {
+    const limit = query.limit ?? DEFAULT_MEMBERS_PER_PAGE;
+    const after = query.cursor === undefined ? undefined : decodeMemberCursor(query.cursor);
+    // One more than the page: whether another page follows, without a page that turns out empty.
+    const members = this.directory.activeMembersPage(limit + 1, after);
+    if (members.length > limit) {
+      members.length = limit;
+      const cursor = encodeMemberCursor(members[limit - 1]);
+      void reply.header('x-next-cursor', cursor);
+      void reply.header('link', `</members?limit=${limit}&cursor=${cursor}>; rel="next"`);
+    }
+    return members;
   }
 
   @Delete(':id')
@@ -87,4 +118,21 @@ export class MembersController {
       'its conversations return to the unassigned queue shortly',
     );
   }
+}
+
+/** A page's last member as the client holds it: opaque, and safe in a URL as it is. */
+function encodeMemberCursor(member: MemberPageKey): string {
+  return Buffer.from(JSON.stringify([member.name, member.id]), 'utf8').toString('base64url');
+}
+
+function decodeMemberCursor(cursor: string): MemberPageKey {
+  try {
+    const decoded: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(decoded) && decoded.length === 2 && decoded.every((part) => typeof part === 'string')) {
+      return { name: decoded[0], id: decoded[1] };
+    }
+  } catch {
+    // reported below
+  }
+  throw new BadRequestException('cursor is not one this server gave out: pass X-Next-Cursor from the previous page');
 }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import { IsDefined, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { MEMBER_ROLES, type MemberRole } from '../domain/team.events';
 import { EmailAddress, trimString } from '@team-inbox/core';
@@ -35,6 +35,27 @@ export class RegisterIntegrationDto {
   @Transform(trimString)
   @IsDefined({ message: 'name is required' })
   name!: string;
+}
+
+export const DEFAULT_MEMBERS_PER_PAGE = 100;
+export const MAX_MEMBERS_PER_PAGE = 200;
+
+export class MembersPageDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_MEMBERS_PER_PAGE, default: DEFAULT_MEMBERS_PER_PAGE })
+  @Max(MAX_MEMBERS_PER_PAGE, { message: `limit must be from 1 to ${MAX_MEMBERS_PER_PAGE}` })
+  @Min(1, { message: `limit must be from 1 to ${MAX_MEMBERS_PER_PAGE}` })
+  @IsInt({ message: `limit must be a whole number from 1 to ${MAX_MEMBERS_PER_PAGE}` })
+  @Type(() => Number)
+  @IsOptional()
+  limit?: number;
+
+  @ApiPropertyOptional({
+    description: 'The `X-Next-Cursor` header of the previous page (its `Link` rel="next" carries it too)',
+  })
+  @MaxLength(1000, { message: 'cursor is too long to be one this server gave out' })
+  @IsString({ message: 'cursor must be a string' })
+  @IsOptional()
+  cursor?: string;
 }
 
 export class MemberResponse {

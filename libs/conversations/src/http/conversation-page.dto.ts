@@ -1,0 +1,52 @@
+/**
+ * How much of a conversation `GET /conversations/:id` answers: the most recent messages and timeline
+ * entries, a page of each, and the cursors that ask for the pages before them.
+ */
+import { applyDecorators } from '@nestjs/common';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+
+export const DEFAULT_ENTRIES_PER_PAGE = 50;
+export const MAX_ENTRIES_PER_PAGE = 200;
+
+const PageLimit = (name: string, what: string) =>
+  applyDecorators(
+    ApiPropertyOptional({
+      description: `How many of the most recent ${what} (before \`${name.replace('Limit', 'Before')}\`, if given) the page holds`,
+      minimum: 1,
+      maximum: MAX_ENTRIES_PER_PAGE,
+      default: DEFAULT_ENTRIES_PER_PAGE,
+    }),
+    Max(MAX_ENTRIES_PER_PAGE, { message: `${name} must be from 1 to ${MAX_ENTRIES_PER_PAGE}` }),
+    Min(1, { message: `${name} must be from 1 to ${MAX_ENTRIES_PER_PAGE}` }),
+    IsInt({ message: `${name} must be a whole number from 1 to ${MAX_ENTRIES_PER_PAGE}` }),
+    Type(() => Number),
+    IsOptional(),
+  );
+
+const PageCursor = (name: string, cursorField: string, what: string) =>
+  applyDecorators(
+    ApiPropertyOptional({
+      description: `\`${cursorField}\` of a previous answer: the page of ${what} just before that one`,
+      example: '1270',
+    }),
+    Matches(/^(0|[1-9][0-9]{0,14})$/, {
+      message: `${name} must be the ${cursorField} of a previous answer (digits)`,
+    }),
+    IsOptional(),
+  );
+
+export class ConversationPageDto {
+  @PageLimit('messagesLimit', 'messages')
+  messagesLimit?: number;
+
+  @PageCursor('messagesBefore', 'earlierMessagesCursor', 'messages')
+  messagesBefore?: string;
+
+  @PageLimit('timelineLimit', 'timeline entries')
+  timelineLimit?: number;
+
+  @PageCursor('timelineBefore', 'earlierTimelineCursor', 'timeline entries')
+  timelineBefore?: string;
+}
