@@ -32,9 +32,21 @@ export interface Message {
 
 export type TimelineEntry = { type: string; at: string; actor: Actor } & Record<string, unknown>;
 
+/** A conversation with a page of its messages and of its timeline, the most recent ones. */
 export interface Details extends Summary {
   messages: Message[];
   timeline: TimelineEntry[];
+  /** What asks for the messages before these; null where they start at the first. */
+  earlierMessagesCursor: string | null;
+  earlierTimelineCursor: string | null;
+}
+
+/** Which pages of a conversation to ask for; the most recent ones where omitted. */
+export interface DetailsPages {
+  messagesBefore?: string;
+  messagesLimit?: number;
+  timelineBefore?: string;
+  timelineLimit?: number;
 }
 
 export interface Member {
@@ -65,6 +77,8 @@ export interface Page {
   nextCursor: string | null;
 }
 
+const MEMBERS_PER_PAGE = 200;
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -78,6 +92,15 @@ export class Api {
   constructor(readonly token: string) {}
 
   async request<T>(method: string, path: string, options: { body?: unknown; revision?: number } = {}): Promise<T> {
+    return (await this.exchange<T>(method, path, options)).body;
+  }
+
+  /** The answer's body and headers (where a page says what follows it). */
+  private async exchange<T>(
+    method: string,
+    path: string,
+    options: { body?: unknown; revision?: number } = {},
+  ): Promise<{ body: T; headers: Headers }> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (options.revision !== undefined) headers['if-match'] = `"${options.revision}"`;
@@ -89,13 +112,28 @@ export class Api {
     const text = await response.text();
     const body = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
     if (!response.ok) throw new ApiError(response.status, body);
-    return body as T;
+    return { body: body as T, headers: response.headers };
   }
 
   me = () => this.request<Me>('GET', '/me');
-  members = () => this.request<Member[]>('GET', '/members');
+  /** Every active member: GET /members page after page. */
+  async members(): Promise<Member[]> {
+    const members: Member[] = [];
+    let cursor: string | null = null;
+    do {
+      const path: string = `/members?limit=${MEMBERS_PER_PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const page: { body: Member[]; headers: Headers } = await this.exchange<Member[]>('GET', path);
+      members.push(...page.body);
+      cursor = page.headers.get('x-next-cursor');
+    } while (cursor !== null);
+    return members;
+  }
+
   counts = (minPosition?: string) => this.request<ViewCounts>('GET', `/inbox/counts${since(minPosition, '?')}`);
-  conversation = (id: string) => this.request<Details>('GET', `/conversations/${id}`);
+  conversation(id: string, pages: DetailsPages = {}): Promise<Details> {
+    const query = new URLSearchParams(Object.entries(pages).map(([name, value]) => [name, String(value)])).toString();
+    return this.request<Details>('GET', `/conversations/${id}${query ? `?${query}` : ''}`);
+  }
 
   view(view: ViewName, minPosition?: string): Promise<Page> {
     return view === 'inbox'

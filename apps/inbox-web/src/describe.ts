@@ -1,5 +1,6 @@
 /** Words for what happened: the timeline's lines, and the notice when someone else acted first. */
 import type { Actor, Details, Member, Message, TimelineEntry } from './api.js';
+import { timelineKey } from './conversation-pages.js';
 
 export class Names {
   constructor(
@@ -55,8 +56,11 @@ export function describeEntry(entry: TimelineEntry, names: Names): string {
 
 /** What others did between the state the UI showed and the state now, in words; who did it first. */
 export function describeChanges(before: Details, after: Details, names: Names): string {
-  const entries = after.timeline.slice(before.timeline.length);
-  const messages = after.messages.slice(before.messages.length);
+  // Each answer holds a page of the most recent: what is new is what the earlier one did not hold.
+  const seenEntries = new Set(before.timeline.map(timelineKey));
+  const seenMessages = new Set(before.messages.map((message) => message.id));
+  const entries = after.timeline.filter((entry) => !seenEntries.has(timelineKey(entry)));
+  const messages = after.messages.filter((message) => !seenMessages.has(message.id));
   const customer = after.customer.name ?? 'The customer';
   const lines = [
     ...entries.map((entry) => describeEntry(entry, names)),

@@ -13,6 +13,7 @@ import {
   type ViewCounts,
   type ViewName,
 } from './api.js';
+import { keepEarlierPages, withEarlierPage } from './conversation-pages.js';
 import { Names, describeChanges, describeEntry } from './describe.js';
 import { h, replaceContent, timeOf } from './dom.js';
 import { followChanges } from './live.js';
@@ -286,7 +287,7 @@ class InboxApp {
     try {
       const conversation = await this.api.conversation(id);
       if (id !== this.selectedId) return;
-      this.conversation = conversation;
+      this.conversation = keepEarlierPages(this.conversation, conversation);
       this.renderPane();
     } catch (error) {
       this.showProblem(error);
@@ -349,6 +350,7 @@ class InboxApp {
       ),
       this.notice ? h('p', { role: 'alert', class: `notice ${this.notice.kind}` }, this.notice.text) : null,
       h('h3', { id: 'messages-heading' }, 'Messages'),
+      this.showEarlierButton('messages', conversation.earlierMessagesCursor, 'Show earlier messages'),
       h(
         'ul',
         { role: 'list', 'aria-label': 'Messages', class: 'messages' },
@@ -368,6 +370,7 @@ class InboxApp {
         ),
       ),
       h('h3', {}, 'Timeline'),
+      this.showEarlierButton('timeline', conversation.earlierTimelineCursor, 'Show earlier timeline entries'),
       conversation.timeline.length === 0
         ? h('p', { class: 'empty' }, 'Nothing yet')
         : h(
@@ -380,6 +383,44 @@ class InboxApp {
       this.replyForm(),
     );
     this.focusMenu();
+  }
+
+  private showEarlierButton(list: 'messages' | 'timeline', cursor: string | null, label: string): HTMLElement | null {
+    if (cursor === null) return null;
+    return h(
+      'button',
+      {
+        type: 'button',
+        class: 'quiet earlier',
+        'data-focus': `earlier-${list}`,
+        onclick: () => void this.showEarlier(list),
+      },
+      label,
+    );
+  }
+
+  /** The page before the shown part of a list, put in front of it. */
+  private async showEarlier(list: 'messages' | 'timeline'): Promise<void> {
+    const shown = this.conversation;
+    const cursor = list === 'messages' ? shown?.earlierMessagesCursor : shown?.earlierTimelineCursor;
+    if (!shown || !cursor) return;
+    try {
+      // The other list's page is not wanted: one entry of it is the least that can be asked for.
+      const earlier = await this.api.conversation(
+        shown.id,
+        list === 'messages'
+          ? { messagesBefore: cursor, timelineLimit: 1 }
+          : { timelineBefore: cursor, messagesLimit: 1 },
+      );
+      if (this.conversation?.id !== shown.id) return;
+      const current = this.conversation;
+      const stillBefore = list === 'messages' ? current.earlierMessagesCursor : current.earlierTimelineCursor;
+      if (stillBefore !== cursor) return; // another click already put that page in
+      this.conversation = withEarlierPage(current, earlier, list);
+      this.renderPane();
+    } catch (error) {
+      this.showProblem(error);
+    }
   }
 
   private moreActions(conversation: Details): HTMLElement {
@@ -499,14 +540,14 @@ class InboxApp {
       const result = await this.api.command(before.id, action, before.revision, body);
       if (action === 'messages') this.draft = '';
       this.notice = null;
-      this.conversation = await this.api.conversation(before.id);
+      this.conversation = keepEarlierPages(this.conversation, await this.api.conversation(before.id));
       this.renderPane();
       await this.refresh(result.position);
     } catch (error) {
       if (error instanceof ApiError && error.status === 412) {
         const after = await this.api.conversation(before.id);
         this.notice = { text: describeChanges(before, after, this.names), kind: 'collision' };
-        this.conversation = after;
+        this.conversation = keepEarlierPages(this.conversation, after);
         this.renderPane();
         void this.refresh();
       } else {
