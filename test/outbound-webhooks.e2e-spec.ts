@@ -413,6 +413,8 @@ describe('outbound webhooks', () => {
         [{ ...valid, url: 'not a url' }, /^url must be an absolute http or https URL$/],
         [{ ...valid, url: 'ftp://example.com/hook' }, /^url must be an absolute http or https URL$/],
         [{ ...valid, url: '/relative/hook' }, /^url must be an absolute http or https URL$/],
+        [{ ...valid, url: 'https://user:secret@example.com/hook' }, /^url must not carry a user name or password/],
+        [{ ...valid, url: 'https://user@example.com/hook' }, /^url must not carry a user name or password/],
         [{ ...valid, url: `https://example.com/${'a'.repeat(2000)}` }, /^url must be at most 2000 characters$/],
         [{ eventTypes: valid.eventTypes }, /^url is required$/],
         [{ ...valid, eventTypes: ['conversation.deleted'] }, /^eventTypes must each be one of: conversation\.started/],

@@ -27,6 +27,17 @@ export class RegisterWebhookDto {
   @ApiProperty({ example: 'https://crm.example.com/hooks/team-inbox', maxLength: MAX_URL_LENGTH })
   // Checked bottom-up, stopping at the first failure: presence, then type, then content.
   // isURL passes some hosts no URL parser takes (a lone surrogate, a bidi control): no request could ever be sent to them.
+  // Credentials in the URL would be kept in the log and shown by GET /webhooks: receivers check the signature.
+  @ValidateBy(
+    {
+      name: 'urlWithoutCredentials',
+      validator: { validate: (value) => typeof value === 'string' && withoutCredentials(value) },
+    },
+    {
+      message:
+        'url must not carry a user name or password: the receiver authenticates deliveries by their webhook-signature header',
+    },
+  )
   @ValidateBy(
     {
       name: 'canParseUrl',
@@ -124,4 +135,9 @@ export class DeliveryResponse {
 export class DeliveriesPageResponse {
   @ApiProperty({ type: [DeliveryResponse] }) items!: DeliveryResponse[];
   @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
+
+function withoutCredentials(url: string): boolean {
+  const parsed = URL.parse(url);
+  return parsed === null || (parsed.username === '' && parsed.password === '');
 }
