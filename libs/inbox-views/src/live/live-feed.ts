@@ -45,6 +45,8 @@ const CACHED_SLICES = 128;
 /** What a stream may hold unsent for a client that does not read; past it the stream ends (the client resumes). */
 const MAX_UNSENT_BYTES = 1024 * 1024;
 const RETRY_AFTER_SECONDS = 5;
+/** After the log could not be read (the store unavailable), the next try. */
+const RETRY_READ_MS = 1000;
 const TEAM_STREAM_PREFIX = 'member-';
 
 /** A `/stream` refused: too many open for the caller (429) or for the server (503). */
@@ -217,13 +219,18 @@ export class LiveFeed implements OnModuleInit, BeforeApplicationShutdown {
     }
     if (this.reading || this.stopping) return;
     this.reading = true;
-    void this.readToCheckpoint()
-      .catch((error: unknown) => this.logger.error('The live feed could not read the log; it tries again', error))
-      .finally(() => {
+    void this.readToCheckpoint().then(
+      () => {
         this.reading = false;
-        // The views moved on while the last slice was read, or a read failed: once more, a turn later.
+        // The views moved on while the last slice was handed out: once more, a turn later.
         if (!this.stopping && this.position < this.progress.checkpoint) setImmediate(() => this.follow());
-      });
+      },
+      (error: unknown) => {
+        this.reading = false;
+        this.logger.error('The live feed could not read the log; it tries again', error);
+        if (!this.stopping) setTimeout(() => this.follow(), RETRY_READ_MS).unref();
+      },
+    );
   }
 
   private async readToCheckpoint(): Promise<void> {
