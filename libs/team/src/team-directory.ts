@@ -142,10 +142,9 @@ export class TeamDirectory {
 
   /** Up to `limit` active members by name, after the member `after` names (a keyset page). */
   activeMembersPage(limit: number, after?: MemberPageKey): MemberView[] {
-    const rows = after
+    return after
       ? this.statements.activeMembersAfter.all({ ...after, limit })
       : this.statements.activeMembersFirst.all(limit);
-    return rows.map(toView);
   }
 }
 
@@ -167,12 +166,13 @@ function prepareStatements(db: Database.Database) {
     activeMembers: db.prepare<[], MemberRow>(
       'SELECT * FROM team_members WHERE active = 1 ORDER BY name COLLATE NOCASE, id',
     ),
-    activeMembersFirst: db.prepare<[number], MemberRow>(
-      'SELECT * FROM team_members WHERE active = 1 ORDER BY name COLLATE NOCASE, id LIMIT ?',
+    // Only what a page shows, all of it in the index: no row of the table is read.
+    activeMembersFirst: db.prepare<[number], MemberView>(
+      'SELECT id, name, email, role FROM team_members WHERE active = 1 ORDER BY name COLLATE NOCASE, id LIMIT ?',
     ),
     // The first condition lets the index seek to the page's start; the second skips the members before it.
-    activeMembersAfter: db.prepare<[{ name: string; id: string; limit: number }], MemberRow>(
-      `SELECT * FROM team_members
+    activeMembersAfter: db.prepare<[{ name: string; id: string; limit: number }], MemberView>(
+      `SELECT id, name, email, role FROM team_members
         WHERE active = 1 AND name >= @name COLLATE NOCASE AND (name > @name COLLATE NOCASE OR id > @id)
         ORDER BY name COLLATE NOCASE, id LIMIT @limit`,
     ),

@@ -44,8 +44,8 @@ export class TeamProjection implements Projection {
         active      INTEGER NOT NULL
       );
       CREATE INDEX IF NOT EXISTS team_members_by_email ON team_members (lower(email), active);
-      -- GET /members pages through the active members by name.
-      CREATE INDEX IF NOT EXISTS team_members_by_name ON team_members (active, name COLLATE NOCASE, id);
+      -- GET /members pages through the active members by name; the index holds all a page shows.
+      CREATE INDEX IF NOT EXISTS team_members_page ON team_members (active, name COLLATE NOCASE, id, email, role);
       CREATE TABLE IF NOT EXISTS team_integrations (
         id          TEXT PRIMARY KEY,
         name        TEXT NOT NULL,
