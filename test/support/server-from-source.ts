@@ -1,5 +1,6 @@
 /** The server in a process of its own, started from source as an operator would start the built one. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
@@ -11,9 +12,16 @@ export interface ServerFromSource {
   exited: Promise<number | string>;
 }
 
-/** `env` over this process's; stdout and stderr go to `onOutput` as they come. */
-export function spawnServerFromSource(env: NodeJS.ProcessEnv, onOutput: (chunk: Buffer) => void): ServerFromSource {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', MAIN], {
+/**
+ * `env` over this process's; stdout and stderr go to `onOutput` as they come. `nodeFlags` go before the
+ * script, as `npm start`'s do (`npmStartNodeFlags`).
+ */
+export function spawnServerFromSource(
+  env: NodeJS.ProcessEnv,
+  onOutput: (chunk: Buffer) => void,
+  nodeFlags: readonly string[] = [],
+): ServerFromSource {
+  const child = spawn(process.execPath, [...nodeFlags, '-r', '@swc-node/register', MAIN], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -24,4 +32,10 @@ export function spawnServerFromSource(env: NodeJS.ProcessEnv, onOutput: (chunk: 
     child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
   );
   return { child, exited };
+}
+
+/** The Node flags `npm start` runs the server with (the heap's sizes), for a spawned server to run as it does. */
+export function npmStartNodeFlags(): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  return scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
 }
