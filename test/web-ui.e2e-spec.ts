@@ -350,6 +350,42 @@ describe('the inbox web UI', () => {
   );
 
   it(
+    'a long conversation shows its latest 50 messages, the rest on "Show earlier messages", kept when another comes',
+    async () => {
+      const line = (n: number) => `Line ${String(n).padStart(3, '0')}`;
+      const conversation = await converse('A long story', 'Ada', line(1));
+      for (let n = 2; n <= 60; n++) {
+        const response = await inbox.request('POST', `/conversations/${conversation.id}/messages`, {
+          token: chat.token,
+          body: { body: line(n) },
+        });
+        expect(response.status).toBe(201);
+      }
+      const shownLines = async () =>
+        (await view.messages.allInnerTexts()).map((text) => Number(/Line (\d{3})/.exec(text)?.[1]));
+      const view = await signIn(alice);
+      await showView(view, 'Inbox');
+      await open(view, 'A long story');
+      await expectVisible(view.messages.filter({ hasText: line(60) }));
+      expect(await shownLines()).toEqual(Array.from({ length: 50 }, (_, i) => i + 11));
+
+      await view.button('Show earlier messages').click();
+      await eventually('all 60 messages', shownLines, (lines) => lines.length === 60);
+      expect(await shownLines()).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+      await expectGone('the "Show earlier messages" button', view.button('Show earlier messages'));
+
+      // A message arriving live: the earlier ones stay shown, the new one after them.
+      await inbox.request('POST', `/conversations/${conversation.id}/messages`, {
+        token: chat.token,
+        body: { body: line(61) },
+      });
+      await eventually('the 61st message', shownLines, (lines) => lines.length === 61);
+      expect(await shownLines()).toEqual(Array.from({ length: 61 }, (_, i) => i + 1));
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     'Close takes it out of the Inbox and lists it under Closed',
     async () => {
       const conversation = await converse('Wrong colour delivered');
