@@ -26,23 +26,30 @@ export async function readConversationPage(
 ): Promise<ConversationPage | undefined> {
   const streamId = conversationStreamId(conversationId);
   const fold = new ConversationOutlineFold(windows);
+  // A stream that fits in one slice (most) is kept for its entries: no second read, and no turn was waited
+  // with it in hand.
+  let slicesRead = 0;
+  let wholeStream: RecordedEvent[] | undefined;
   const folding = readStreamInTurns(store, streamId, { sliceSize: EVENTS_PER_SLICE }, (slice) => {
     for (const event of slice) fold.add(event);
+    wholeStream = ++slicesRead === 1 && slice.length < EVENTS_PER_SLICE ? slice : undefined;
   });
   for await (const _folded of folding); // each slice is folded as it is read
   const outline = fold.outline();
   if (!outline) return undefined;
+  const entries = <Entry>(page: ListPage, entryOf: (event: RecordedEvent) => Entry | undefined) =>
+    wholeStream ? pick(wholeStream, page, entryOf) : readEntries(store, streamId, page, entryOf);
   return {
     ...outline.summary,
-    messages: await entriesOf(store, streamId, outline.messages, messageOf),
+    messages: await entries(outline.messages, messageOf),
     earlierMessagesCursor: outline.messages.earlierCursor,
-    timeline: await entriesOf(store, streamId, outline.timeline, timelineEntryOf),
+    timeline: await entries(outline.timeline, timelineEntryOf),
     earlierTimelineCursor: outline.timeline.earlierCursor,
   };
 }
 
 /** The entries at a page's revisions, read from its first to its last. */
-async function entriesOf<Entry>(
+async function readEntries<Entry>(
   store: EventStore,
   streamId: string,
   page: ListPage,
@@ -50,16 +57,27 @@ async function entriesOf<Entry>(
 ): Promise<Entry[]> {
   const entries: Entry[] = [];
   if (page.revisions.length === 0) return entries;
-  const wanted = new Set(page.revisions);
   const last = page.revisions[page.revisions.length - 1];
   const fromRevision = BigInt(page.revisions[0]);
   const reading = readStreamInTurns(store, streamId, { sliceSize: EVENTS_PER_SLICE, fromRevision }, (slice) => {
-    for (const event of slice) {
-      const entry = wanted.has(Number(event.revision)) ? entryOf(event) : undefined;
-      if (entry !== undefined) entries.push(entry);
-    }
+    entries.push(...pick(slice, page, entryOf));
     return Number(slice[slice.length - 1].revision);
   });
   for await (const lastRead of reading) if (lastRead >= last) break;
+  return entries;
+}
+
+/** The entries among `events` at the page's revisions. */
+function pick<Entry>(
+  events: readonly RecordedEvent[],
+  page: ListPage,
+  entryOf: (event: RecordedEvent) => Entry | undefined,
+): Entry[] {
+  const wanted = new Set(page.revisions);
+  const entries: Entry[] = [];
+  for (const event of events) {
+    const entry = wanted.has(Number(event.revision)) ? entryOf(event) : undefined;
+    if (entry !== undefined) entries.push(entry);
+  }
   return entries;
 }
