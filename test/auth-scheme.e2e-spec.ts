@@ -1,6 +1,7 @@
 /**
  * The authentication scheme is case-insensitive (RFC 9110, 11.1): `bearer`, `Bearer` and `BEARER` are the
- * same scheme, and a valid token sent with any of them is in, never counted as a failed guess.
+ * same scheme, and a valid token sent with any of them is in, never counted as a failed guess. One or more
+ * spaces separate the scheme from the token (RFC 6750's `1*SP`).
  */
 import { randomUUID } from 'node:crypto';
 import { Inbox } from './support/inbox';
@@ -36,6 +37,12 @@ describe('the Authorization scheme', () => {
     // More than the throttle's 20 failures, from one client.
     for (let i = 0; i < 25; i++) expect(await me(`bearer ${agentToken}`)).toBe(200);
     expect(await me(`Bearer ${agentToken}`)).toBe(200);
+  });
+
+  it('takes more than one space between the scheme and the token (1*SP), and no other whitespace', async () => {
+    expect(await me(`Bearer  ${agentToken}`)).toBe(200);
+    expect(await me(`bearer   ${agentToken}`)).toBe(200);
+    expect(await me(`Bearer\t${agentToken}`)).toBe(401);
   });
 
   it('still refuses another scheme, and a scheme without a token', async () => {

@@ -978,8 +978,9 @@ function badHeaders(route: RouteCase, world: World): fc.Arbitrary<Attempt> {
           ),
         ),
       )
-      // The scheme's case is not what is tested here.
-      .filter(([, value]) => !valid.has(headerValueSeen(value).replace(/^bearer /i, 'Bearer ')))
+      // Valid credentials are not what is tested here: the scheme is case-insensitive and may be followed by
+      // more than one space (RFC 9110's and RFC 6750's 1*SP).
+      .filter(([, value]) => !valid.has(headerValueSeen(value).replace(/^bearer +/i, 'Bearer ')))
       .map(([base, value]) =>
         attempt(route, base, `Authorization: ${value.slice(0, 60)}`, true, { headers: { authorization: value } }),
       ),
