@@ -49,6 +49,15 @@ describe('history, audit, live updates and metrics', () => {
       });
       const positions = response.body.map((entry) => BigInt(entry.position as string));
       expect([...positions].sort((a, b) => (a < b ? -1 : 1))).toEqual(positions);
+
+      // minPosition, which every query takes, is no unknown field here: the log itself is always current.
+      const { position } = response.body[3] as { position: string };
+      const waited = await inbox.request<unknown[]>(
+        'GET',
+        `/conversations/${conversation.id}/history?minPosition=${position}`,
+        { token: auditor.token },
+      );
+      expect({ status: waited.status, events: waited.body.length }).toEqual({ status: 200, events: 4 });
     });
 
     it('answers 404 for no conversation, 400 for a malformed id, 403 for an integration', async () => {

@@ -38,6 +38,15 @@ const PageCursor = (name: string, cursorField: string, what: string) =>
   );
 
 export class ConversationPageDto {
+  @ApiPropertyOptional({
+    description:
+      "A command's `position`, as every query takes it: this answer is read from the log itself, always " +
+      'current, so it never waits',
+  })
+  @Matches(/^(0|[1-9][0-9]{0,76})$/, { message: 'minPosition must be a position a command returned (digits)' })
+  @IsOptional()
+  minPosition?: string;
+
   @PageLimit('messagesLimit', 'messages')
   messagesLimit?: number;
 
