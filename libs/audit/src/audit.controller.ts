@@ -6,7 +6,7 @@
  */
 import { BadRequestException, Controller, Get, Inject, Param, ParseUUIDPipe, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { CONVERSATION_STREAM_PREFIX, conversationStreamId } from '@team-inbox/conversations';
+import { CONVERSATION_STREAM_PREFIX, ReadFromTheLogDto, conversationStreamId } from '@team-inbox/conversations';
 import { JSON_CONTENT_TYPE, NotFoundError, readEventMetadata } from '@team-inbox/core';
 import {
   EVENT_STORE,
@@ -37,16 +37,7 @@ export class AssignmentAuditDto {
 
 export const MAX_HISTORY_PAGE = 1000;
 
-export class HistoryPageDto {
-  @ApiPropertyOptional({
-    description:
-      "A command's `position`, as every query takes it: this answer is read from the log itself, always " +
-      'current, so it never waits',
-  })
-  @Matches(/^(0|[1-9][0-9]{0,76})$/, { message: 'minPosition must be a position a command returned (digits)' })
-  @IsOptional()
-  minPosition?: string;
-
+export class HistoryPageDto extends ReadFromTheLogDto {
   @ApiPropertyOptional({ description: 'The first revision to answer (inclusive); 0 when omitted', example: '0' })
   @Matches(/^(0|[1-9][0-9]{0,14})$/, { message: 'fromRevision must be a revision: a whole number from 0' })
   @IsOptional()

@@ -7,3 +7,4 @@ export * from './domain/conversation.view';
 export * from './customers/conversation-owners';
 export * from './customers/customer-links';
 export * from './store-events/record-store-event.command';
+export { ReadFromTheLogDto } from './http/conversation-page.dto';

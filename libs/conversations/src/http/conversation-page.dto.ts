@@ -37,7 +37,8 @@ const PageCursor = (name: string, cursorField: string, what: string) =>
     IsOptional(),
   );
 
-export class ConversationPageDto {
+/** What a query read from the log itself takes: `minPosition`, as every query does, which never waits there. */
+export class ReadFromTheLogDto {
   @ApiPropertyOptional({
     description:
       "A command's `position`, as every query takes it: this answer is read from the log itself, always " +
@@ -46,7 +47,9 @@ export class ConversationPageDto {
   @Matches(/^(0|[1-9][0-9]{0,76})$/, { message: 'minPosition must be a position a command returned (digits)' })
   @IsOptional()
   minPosition?: string;
+}
 
+export class ConversationPageDto extends ReadFromTheLogDto {
   @PageLimit('messagesLimit', 'messages')
   messagesLimit?: number;
 
