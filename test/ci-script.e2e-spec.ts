@@ -9,7 +9,7 @@ import { freePort } from './support/free-port';
 const ROOT = join(__dirname, '..');
 
 describe("CI's scripts", () => {
-  it('nowhere in the repository stop processes by matching their command lines (pkill -f and the like)', () => {
+  it('nowhere in the repository stop processes by matching their command lines (as pkill with -f does)', () => {
     // The pattern is put together so that this file does not match it.
     const byName = ['pkill( -[A-Za-z]+)* -f', 'kill' + 'all'].join('|');
     const grep = spawnSync('git', ['grep', '-n', '-E', byName], { cwd: ROOT, encoding: 'utf8' });
