@@ -21,15 +21,23 @@ describe('Shopify order webhooks as store events', () => {
     ['orders/paid', 'orders-paid.json', /^Order #9999 paid: \d+\.\d\d USD$/],
     ['orders/fulfilled', 'orders-fulfilled.json', /^Order #9999 fulfilled$/],
     ['orders/cancelled', 'orders-cancelled.json', /^Order #9999 cancelled \(reason: customer\)$/],
-  ] as const)('%s goes on the timeline without needing action', (topic, file, summary) => {
-    const event = shopifyOrderEvent(topic, fixture(file), 'event-2');
-    expect(event).toMatchObject({
-      storeEventId: 'event-2',
-      type: topic,
-      requiresAction: false,
-      customer: { id: '115310627314723954' },
-    });
-    expect(event?.summary).toMatch(summary);
+  ] as const)(
+    '%s goes on the timeline without needing action, known by the order and its change',
+    (topic, file, summary) => {
+      const order = fixture(file) as { updated_at: string };
+      const event = shopifyOrderEvent(topic, order, 'event-2');
+      expect(event).toMatchObject({
+        storeEventId: `${topic}/820982911946154508/${order.updated_at}`,
+        type: topic,
+        requiresAction: false,
+        customer: { id: '115310627314723954' },
+      });
+      expect(event?.summary).toMatch(summary);
+    },
+  );
+
+  it('knows a change by the event id only where the order carries no updated_at', () => {
+    expect(shopifyOrderEvent('orders/paid', { id: 7, name: '#7' }, 'event-3')?.storeEventId).toBe('event-3');
   });
 
   it('takes the customer’s email where the order has none, and a guest order has no customer id', () => {

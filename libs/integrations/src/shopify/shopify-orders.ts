@@ -3,9 +3,12 @@
  * in as strings (see parseJsonKeepingLargeIntegers). `orders/create` needs the team: an order to confirm
  * and ship. Payment, fulfilment and cancellation go on the timeline.
  *
- * An order is created once, so `orders/create` is known by its order id, whatever event id it comes with:
- * the event id is a header, outside what the signature covers, and a signed body sent again under a new
- * one is still that order. The other topics are known by Shopify's event id (`deliveryId`).
+ * A store event is known by what the signature covers, not by Shopify's event id: that is a header, and a
+ * signed body sent again under a new one is still the same change. An order is created once, so
+ * `orders/create` is known by its order id; the other topics by the order id and its `updated_at`, the
+ * moment of the change they report (the event id only where an order carries no `updated_at`). The topic is
+ * a header too, so a signed body sent again under another topic is not recognised: Shopify signs the body
+ * alone.
  */
 import type { StoreEventInput } from '@team-inbox/conversations';
 import { idText } from '../verification/json-with-large-integers';
@@ -39,7 +42,7 @@ export function shopifyOrderEvent(
   const label = `Order ${text(order.name) ?? `#${idText(order.order_number) ?? orderId}`}`;
   const total = [text(order.total_price), text(order.currency)].filter(Boolean).join(' ');
   return {
-    storeEventId: topic === 'orders/create' ? `${topic}/${orderId}` : deliveryId,
+    storeEventId: storeEventIdOf(topic, orderId, text(order.updated_at), deliveryId),
     type: topic,
     requiresAction: topic === 'orders/create',
     summary: summaryFor(topic, label, { name, total, items: itemCount(order), reason: text(order.cancel_reason) }),
@@ -49,6 +52,16 @@ export function shopifyOrderEvent(
       name: name ?? null,
     },
   };
+}
+
+function storeEventIdOf(
+  topic: ShopifyOrderTopic,
+  orderId: string,
+  updatedAt: string | undefined,
+  deliveryId: string,
+): string {
+  if (topic === 'orders/create') return `${topic}/${orderId}`;
+  return updatedAt === undefined ? deliveryId : `${topic}/${orderId}/${updatedAt}`;
 }
 
 function summaryFor(
