@@ -178,6 +178,21 @@ describe('tokens and secrets in the log', () => {
       });
       expect(delivered.status).toBe(status);
     }
+    // Shopify's prefix-less header names, which are read too, are redacted too.
+    const otherOrder = JSON.stringify({ id: 820982911946154600, email: 'jon@example.com', name: '#1002' });
+    const prefixLessSignature = sign(shopifySecret, otherOrder);
+    secrets.set('a Shopify signature under its prefix-less name', prefixLessSignature);
+    const prefixLess = await call('POST', `/integrations/shopify/${shopify.body.id}/webhooks`, {
+      rawBody: otherOrder,
+      headers: {
+        'content-type': 'application/json',
+        'shopify-topic': 'orders/create',
+        'shopify-hmac-sha256': prefixLessSignature,
+        'shopify-shop-domain': 'logs-test.myshopify.com',
+        'shopify-webhook-id': randomUUID(),
+      },
+    });
+    expect(prefixLess.status).toBe(200);
     const wooSignature = sign(wooSecret, order);
     secrets.set('a WooCommerce signature', wooSignature);
     const wooDelivered = await call('POST', `/integrations/woocommerce/${woo.body.id}/webhooks`, {
@@ -234,6 +249,7 @@ describe('tokens and secrets in the log', () => {
     expect(log).toContain('"msg":"request completed"');
     expect(log).toContain('"authorization":"[redacted]"');
     expect(log).toContain('"x-shopify-hmac-sha256":"[redacted]"');
+    expect(log).toContain('"shopify-hmac-sha256":"[redacted]"');
     expect(log).toContain('"x-wc-webhook-signature":"[redacted]"');
     expect(log).toContain('simulated: the disk caught fire');
     expect(logLines.length).toBeGreaterThan(40);

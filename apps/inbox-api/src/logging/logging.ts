@@ -16,6 +16,7 @@ export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["x-shopify-hmac-sha256"]',
+  'req.headers["shopify-hmac-sha256"]',
   'req.headers["x-wc-webhook-signature"]',
 ];
 
