@@ -1,5 +1,36 @@
 /** What the web UI needs of the API: its page and assets, who a token is (`GET /me`), and the tab counts. */
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { loadAppConfig } from '@team-inbox/config';
+import { request as httpRequest } from 'node:http';
+import { createApp } from '../apps/inbox-api/src/create-app';
 import { Inbox } from './support/inbox';
+import { temporaryDataDir } from './support/test-app';
+
+interface RawAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/** A request with its path sent byte for byte (fetch would resolve `.`, `..` and `%2e%2e` before sending). */
+function rawRequest(
+  baseUrl: string,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<RawAnswer> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    httpRequest({ host: hostname, port, method, path, headers, agent: false }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text }));
+    })
+      .once('error', reject)
+      .end();
+  });
+}
 
 describe('the routes behind the web UI', () => {
   let inbox: Inbox;
@@ -56,5 +87,76 @@ describe('the routes behind the web UI', () => {
     // 5 conversations: Alice's, Bob's, one closed, two unassigned.
     expect(counts.body).toEqual({ inbox: 3, mine: 1, unassigned: 2, assigned: 2, closed: 1, all: 5 });
     expect((await inbox.request('GET', '/inbox/counts', { token: chat.token })).status).toBe(403);
+  });
+
+  describe('/app/ assets refused by the static plugin or by their path', () => {
+    const errorOf = (answer: RawAnswer) => JSON.parse(answer.text) as Record<string, unknown>;
+
+    it.each([
+      ['a failed If-Match', '/app/main.js', { 'if-match': '"x"' }, 412, /If-Match or If-Unmodified-Since/],
+      [
+        'a failed If-Unmodified-Since',
+        '/app/main.js',
+        { 'if-unmodified-since': 'Thu, 01 Jan 1970 00:00:00 GMT' },
+        412,
+        /If-Match or If-Unmodified-Since/,
+      ],
+      ['a Range past the end', '/app/styles.css', { range: 'bytes=999999-' }, 416, /Range bytes=999999- lies outside/],
+      ['a NUL byte', '/app/%00', {}, 400, /NUL byte/],
+      ['an escaped slash', '/app/main.js%2f', {}, 400, /escaped slash/],
+      ['a "." segment', '/app/.', {}, 403, /a "\." segment/],
+      ['an empty segment', '/app//etc/passwd', {}, 403, /an empty segment/],
+      ['".." segments, escaped', '/app/%2e%2e/%2e%2e/package.json', {}, 403, /a "\.\." segment/],
+      ['".." segments', '/app/../../package.json', {}, 403, /a "\.\." segment/],
+    ])('%s: its own status and a message naming it, never a 500', async (_case, path, headers, status, message) => {
+      const answer = await rawRequest(inbox.running.baseUrl, 'GET', path, headers);
+      expect({ path, status: answer.status }).toEqual({ path, status });
+      expect(answer.headers['content-type']).toMatch(/^application\/json/);
+      expect(errorOf(answer)).toEqual({
+        statusCode: status,
+        error: expect.any(String),
+        message: expect.stringMatching(message),
+      });
+      // Nothing of the project beside dist/web.
+      expect(answer.text).not.toContain('"name": "team-inbox"');
+      if (status === 416) expect(answer.headers['content-range']).toMatch(/^bytes \*\/\d+$/);
+    });
+
+    it('HEAD with a failed If-Match is 412 too', async () => {
+      const answer = await rawRequest(inbox.running.baseUrl, 'HEAD', '/app/main.js', { 'if-match': '"x"' });
+      expect(answer.status).toBe(412);
+    });
+
+    it('a range inside the file is still served (206)', async () => {
+      const answer = await rawRequest(inbox.running.baseUrl, 'GET', '/app/main.js', { range: 'bytes=0-5' });
+      expect(answer.status).toBe(206);
+      expect(answer.text).toHaveLength(6);
+    });
+
+    it('with the web UI not built: a NUL byte is 400, an asset 503 saying how to build it', async () => {
+      const data = temporaryDataDir();
+      let app: NestFastifyApplication | undefined;
+      try {
+        const config = loadAppConfig({ LOG_LEVEL: 'silent', HOST: '127.0.0.1', DATA_DIR: data.dir });
+        app = await createApp({ config, webRoot: `${data.dir}/no-web-ui-here` });
+        await app.listen(0, '127.0.0.1');
+        const address = app.getHttpServer().address();
+        if (address === null || typeof address === 'string') throw new Error('no TCP address');
+        const baseUrl = `http://127.0.0.1:${address.port}`;
+        const nul = await rawRequest(baseUrl, 'GET', '/app/%00');
+        expect({ status: nul.status, body: errorOf(nul) }).toEqual({
+          status: 400,
+          body: { statusCode: 400, error: 'Bad Request', message: expect.stringMatching(/NUL byte/) },
+        });
+        const asset = await rawRequest(baseUrl, 'GET', '/app/main.js');
+        expect({ status: asset.status, message: errorOf(asset).message }).toEqual({
+          status: 503,
+          message: expect.stringMatching(/not built: run `npm run build:web`/),
+        });
+      } finally {
+        await app?.close();
+        data.remove();
+      }
+    });
   });
 });

@@ -55,6 +55,8 @@ const CORS_RESPONSE_HEADERS = ['ETag', 'Idempotent-Replayed', 'Location', 'Retry
 export interface CreateAppOptions extends AppModuleOptions {
   /** Where log lines go instead of stdout (tests that read the log). */
   logDestination?: pino.DestinationStream;
+  /** Where the built web UI is, instead of the project's dist/web (tests of a server without one). */
+  webRoot?: string;
 }
 
 export async function createApp(options: CreateAppOptions): Promise<NestFastifyApplication> {
@@ -131,7 +133,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   app.get(Metrics).timeCommands(fastify);
   recordIdempotentAnswers(fastify, app.get<EventStore>(EVENT_STORE));
   logRequests(fastify, logger);
-  await registerWebUi(fastify);
+  await registerWebUi(fastify, options.webRoot);
   app.useLogger(new PinoNestLogger(logger));
   // Registered here rather than as a provider so that it also formats the errors Fastify raises before a
   // route runs (a body too large, malformed JSON).
