@@ -4,9 +4,9 @@
  * requests are cut off at their timeouts, and connections past the cap are refused while the server stays
  * healthy.
  */
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { get } from 'node:http';
+import { get, request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { freePort } from './support/free-port';
 import { spawnServerFromSource, type ServerFromSource } from './support/server-from-source';
@@ -81,10 +81,11 @@ interface RawConnection {
   isClosed(): boolean;
 }
 
-function openConnection(port: number): Promise<RawConnection> {
+/** `from`: the local address to connect from (any of 127.0.0.0/8 is this machine), as another client would. */
+function openConnection(port: number, from?: string): Promise<RawConnection> {
   return new Promise((resolve, reject) => {
     const opened = Date.now();
-    const socket = connect(port, '127.0.0.1');
+    const socket = connect({ port, host: '127.0.0.1', localAddress: from });
     let text = '';
     let isClosed = false;
     socket.setEncoding('latin1');
@@ -125,6 +126,50 @@ async function slowerThan(connections: RawConnection[], limitMs: number): Promis
   );
   return times.map((time) => (typeof time === 'number' ? time : Infinity)).filter((time) => time > limitMs);
 }
+
+/** A request on a connection of its own, from `from` (a loopback address) where given. */
+function post(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+  body: string,
+  from?: string,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      { host: '127.0.0.1', port, method: 'POST', path, headers, agent: false, localAddress: from },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      },
+    );
+    request.once('error', reject);
+    request.end(body);
+  });
+}
+
+const SHOP_SECRET = 'shpss_connection-limits-0123456789abcdef';
+
+/** A new integration (its id and token), with SHOP_SECRET as its webhook secret where `withSecret`. */
+async function addIntegration(port: number, name: string, withSecret: boolean): Promise<{ id: string; token: string }> {
+  const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+  const created = await post(port, '/integrations', admin, JSON.stringify({ name }));
+  const integration = JSON.parse(created.text) as { id: string; token: string };
+  if (withSecret) {
+    const response = await fetch(`http://127.0.0.1:${port}/integrations/${integration.id}/secret`, {
+      method: 'PUT',
+      headers: admin,
+      body: JSON.stringify({ secret: SHOP_SECRET }),
+    });
+    expect(response.status).toBe(200);
+  }
+  return integration;
+}
+
+/** An HMAC-SHA256 in the shape Shopify sends, made with another secret: read as a signature, matching nothing. */
+const FORGED_SIGNATURE = createHmac('sha256', 'not-the-secret').update('').digest('base64');
 
 describe('half-sent bodies without a token', () => {
   const SOCKETS = 500;
@@ -195,7 +240,8 @@ describe('slow requests, timed out (REQUEST_TIMEOUT_MS, HEADERS_TIMEOUT_MS)', ()
   }
 
   it('closes sockets that send nothing, or trickle their headers or their body a byte every 1.5 s, within the timeouts', async () => {
-    const webhookPath = `/integrations/shopify/${randomUUID()}/webhooks`;
+    const shop = await addIntegration(server.port, 'Slow shop', true);
+    const webhookPath = `/integrations/shopify/${shop.id}/webhooks`;
     const groups = {
       silent: await Promise.all(Array.from({ length: 10 }, () => openConnection(server.port))),
       headers: await Promise.all(Array.from({ length: 10 }, () => openConnection(server.port))),
@@ -216,7 +262,11 @@ describe('slow requests, timed out (REQUEST_TIMEOUT_MS, HEADERS_TIMEOUT_MS)', ()
       }
       for (const connection of groups.webhookBody) {
         connection.socket.write(
-          requestHead('POST', webhookPath, { 'Content-Type': 'application/json', 'Content-Length': 100 }),
+          requestHead('POST', webhookPath, {
+            'Content-Type': 'application/json',
+            'Content-Length': 100,
+            'X-Shopify-Hmac-Sha256': FORGED_SIGNATURE,
+          }),
         );
         trickle(connection, ' '.repeat(100));
       }
@@ -273,8 +323,11 @@ describe('slow requests, timed out (REQUEST_TIMEOUT_MS, HEADERS_TIMEOUT_MS)', ()
   });
 
   it('reads at most BODIES_IN_FLIGHT_MIB of bodies at once: past it, 503 with Retry-After before the body', async () => {
-    const webhookPath = `/integrations/shopify/${randomUUID()}/webhooks`;
-    const head = requestHead('POST', webhookPath, { 'Content-Type': 'application/json', 'Content-Length': 1_000_000 });
+    const head = requestHead('POST', '/members', {
+      Authorization: `Bearer ${ADMIN_TOKEN}`,
+      'Content-Type': 'application/json',
+      'Content-Length': 1_000_000,
+    });
     const reading = await Promise.all([openConnection(server.port), openConnection(server.port)]);
     const refused = await openConnection(server.port);
     try {
@@ -283,19 +336,176 @@ describe('slow requests, timed out (REQUEST_TIMEOUT_MS, HEADERS_TIMEOUT_MS)', ()
       refused.socket.write(head);
       await Promise.race([refused.closed, sleep(HEADERS_TIMEOUT_MS)]);
       expect(refused.received()).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
-      expect(refused.received()).toMatch(/\r\nretry-after: 1\r\n/i);
+      // The seconds until the oldest body being read has arrived or been cut off: room is sure by then.
+      const retryAfter = Number(/\r\nretry-after: (\d+)\r\n/i.exec(refused.received())?.[1]);
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(REQUEST_TIMEOUT_MS / 1000);
       expect(reading.map((connection) => connection.received())).toEqual(['', '']);
       // Once those are gone, a body is read again.
       for (const { socket } of reading) socket.destroy();
       await Promise.all(reading.map((connection) => connection.closed));
-      const after = await fetch(`http://127.0.0.1:${server.port}${webhookPath}`, {
+      const after = await fetch(`http://127.0.0.1:${server.port}/members`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
         body: '{}',
       });
-      expect(after.status).not.toBe(503);
+      expect(after.status).toBe(400);
     } finally {
       for (const { socket } of [...reading, refused]) socket.destroy();
+    }
+  });
+});
+
+describe('bodies without a token (the public shop webhook routes)', () => {
+  const SOCKETS = 65;
+  const DECLARED = 1024 * 1024;
+  /** Other clients: any address of 127.0.0.0/8 is this machine. */
+  const ATTACKERS = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6'];
+  let server: RunningServer;
+  let shop: { id: string; token: string };
+  let chat: { id: string; token: string };
+
+  beforeAll(async () => {
+    server = await startServer({});
+    shop = await addIntegration(server.port, 'Shop', true);
+    chat = await addIntegration(server.port, 'Chat widget', false);
+  }, 60_000);
+  afterAll(() => server?.stop());
+
+  /** `count` connections sending the headers of a 1 MiB webhook body, and none of it; from `from` in turn. */
+  async function headersOnly(path: string, headers: Record<string, string>, count: number, from: string[]) {
+    const connections = await Promise.all(
+      Array.from({ length: count }, (_, n) => openConnection(server.port, from[n % from.length])),
+    );
+    const head = requestHead('POST', path, {
+      'Content-Type': 'application/json',
+      'Content-Length': DECLARED,
+      ...headers,
+    });
+    await Promise.all(connections.map(({ socket }) => send(socket, head)));
+    return connections;
+  }
+
+  const statusLine = (connection: RawConnection) => connection.received().split('\r\n', 1)[0];
+
+  it(`${SOCKETS} sockets sending only the headers of 1 MiB webhook bodies, to an unknown integration and to a real one, leave a token holder's POST /conversations its 201`, async () => {
+    const unknown = await headersOnly(
+      '/integrations/shopify/00000000-0000-4000-8000-000000000000/webhooks',
+      { 'X-Shopify-Hmac-Sha256': FORGED_SIGNATURE },
+      SOCKETS,
+      ATTACKERS,
+    );
+    const real = await headersOnly(
+      `/integrations/shopify/${shop.id}/webhooks`,
+      { 'X-Shopify-Hmac-Sha256': FORGED_SIGNATURE },
+      SOCKETS,
+      ATTACKERS,
+    );
+    try {
+      await sleep(500);
+      const started = Date.now();
+      const conversation = await post(
+        server.port,
+        '/conversations',
+        { authorization: `Bearer ${chat.token}`, 'content-type': 'application/json' },
+        JSON.stringify({ customer: { id: 'visitor-1', name: 'Jon' }, subject: 'Hello', body: 'Still there?' }),
+      );
+      process.stdout.write(
+        `POST /conversations beside ${2 * SOCKETS} held webhook sockets: ${Date.now() - started} ms\n`,
+      );
+      expect(conversation.status).toBe(201);
+
+      // The unknown integration is 404 before the body, as after it, and the connection closed.
+      expect(await slowerThan(unknown, 2000)).toEqual([]);
+      expect(new Set(unknown.map(statusLine))).toEqual(new Set(['HTTP/1.1 404 Not Found']));
+      // The real one's bodies are read within the public part of the budget, a quarter (16 MiB); the rest
+      // are refused before their body, with the seconds until room is sure.
+      const held = real.filter((connection) => connection.received() === '');
+      expect(held.length).toBeLessThanOrEqual(16);
+      const refused = real.filter((connection) => connection.received() !== '');
+      // Past the public part 503, past one client's share of it 429.
+      expect(
+        refused
+          .map(statusLine)
+          .filter((line) => !/^HTTP\/1\.1 (503 Service Unavailable|429 Too Many Requests)$/.test(line)),
+      ).toEqual([]);
+      for (const connection of refused) {
+        const retryAfter = Number(/\r\nretry-after: (\d+)\r\n/i.exec(connection.received())?.[1]);
+        expect(retryAfter).toBeGreaterThanOrEqual(1);
+        expect(retryAfter).toBeLessThanOrEqual(30);
+      }
+    } finally {
+      for (const { socket } of [...unknown, ...real]) socket.destroy();
+    }
+  }, 60_000);
+
+  it('refuses before the body what no body could make right: a malformed id (400), no secret (401), no signature (401)', async () => {
+    const noSecret = await addIntegration(server.port, 'Shop without a secret', false);
+    const cases: [string, Record<string, string>, string][] = [
+      ['/integrations/shopify/not-a-uuid/webhooks', {}, 'HTTP/1.1 400 Bad Request'],
+      ['/integrations/woocommerce/not-a-uuid/webhooks', {}, 'HTTP/1.1 400 Bad Request'],
+      [
+        `/integrations/shopify/${noSecret.id}/webhooks`,
+        { 'X-Shopify-Hmac-Sha256': FORGED_SIGNATURE },
+        'HTTP/1.1 401 Unauthorized',
+      ],
+      [`/integrations/shopify/${shop.id}/webhooks`, {}, 'HTTP/1.1 401 Unauthorized'],
+      // Not a ping (too long for one), and unsigned.
+      [`/integrations/woocommerce/${shop.id}/webhooks`, {}, 'HTTP/1.1 401 Unauthorized'],
+      [
+        `/integrations/woocommerce/${noSecret.id}/webhooks`,
+        { 'X-WC-Webhook-Signature': FORGED_SIGNATURE },
+        'HTTP/1.1 401 Unauthorized',
+      ],
+    ];
+    for (const [path, headers, status] of cases) {
+      const [connection] = await headersOnly(path, headers, 1, ['127.0.0.1']);
+      try {
+        expect(await Promise.race([connection.closed, sleep(5000)])).toEqual(expect.any(Number));
+        expect({ path, status: statusLine(connection) }).toEqual({ path, status });
+        expect(connection.received()).toMatch(/\r\nconnection: close\r\n/i);
+      } finally {
+        connection.socket.destroy();
+      }
+    }
+    // WooCommerce's ping, unsigned, still reaches the route (with no secret set too).
+    for (const integration of [shop, noSecret]) {
+      const ping = await post(
+        server.port,
+        `/integrations/woocommerce/${integration.id}/webhooks`,
+        { 'content-type': 'application/x-www-form-urlencoded' },
+        'webhook_id=12',
+      );
+      expect(ping).toEqual({ status: 200, text: JSON.stringify({ received: true, ping: true }) });
+    }
+  });
+
+  it(`one client holds at most its share of the public part: ${SOCKETS} of its bodies leave another client's signed webhook its 200`, async () => {
+    const path = `/integrations/shopify/${shop.id}/webhooks`;
+    const connections = await headersOnly(path, { 'X-Shopify-Hmac-Sha256': FORGED_SIGNATURE }, SOCKETS, ['127.0.0.7']);
+    try {
+      await sleep(500);
+      const held = connections.filter((connection) => connection.received() === '');
+      // A quarter of the public part each: 4 MiB.
+      expect(held.length).toBe(4);
+      const refused = connections.filter((connection) => connection.received() !== '');
+      expect(new Set(refused.map(statusLine))).toEqual(new Set(['HTTP/1.1 429 Too Many Requests']));
+      const body = '{"id": 1}';
+      const signed = await post(
+        server.port,
+        path,
+        {
+          'content-type': 'application/json',
+          'x-shopify-hmac-sha256': createHmac('sha256', SHOP_SECRET).update(body).digest('base64'),
+          'x-shopify-topic': 'products/update',
+          'x-shopify-webhook-id': randomUUID(),
+        },
+        body,
+        '127.0.0.8',
+      );
+      expect(signed.status).toBe(200);
+    } finally {
+      for (const { socket } of connections) socket.destroy();
     }
   });
 });
@@ -338,4 +548,56 @@ describe('connections past MAX_CONNECTIONS', () => {
     await sleep(200);
     expect(await healthStatus(server.port)).toBe(200);
   }, 30_000);
+});
+
+describe('connections past MAX_CONNECTIONS_PER_CLIENT', () => {
+  const MAX_CONNECTIONS = 60;
+  const PER_CLIENT = 20;
+  const ATTACKER = '127.0.0.2';
+  const PROXY = '127.0.0.3';
+  let server: RunningServer;
+
+  beforeAll(
+    async () =>
+      (server = await startServer({
+        MAX_CONNECTIONS: String(MAX_CONNECTIONS),
+        MAX_CONNECTIONS_PER_CLIENT: String(PER_CLIENT),
+        TRUST_PROXY: PROXY,
+      })),
+    60_000,
+  );
+  afterAll(() => server?.stop());
+
+  it('one client sending partial headers on more connections than the server takes in all keeps no other client out', async () => {
+    const attacker = await Promise.all(
+      Array.from({ length: MAX_CONNECTIONS + 20 }, () => openConnection(server.port, ATTACKER)),
+    );
+    try {
+      for (const { socket } of attacker) socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+      await sleep(500);
+      // Another client, the probes included, gets in.
+      expect(await healthStatus(server.port)).toBe(200);
+      const probe = await openConnection(server.port);
+      probe.socket.write(requestHead('GET', '/livez', { Connection: 'close' }));
+      await probe.closed;
+      expect(probe.received()).toMatch(/^HTTP\/1\.1 200 /);
+      // The attacker's connections past its share were closed at once, far sooner than HEADERS_TIMEOUT_MS (10 s).
+      const closes = await Promise.all(attacker.map((connection) => Promise.race([connection.closed, sleep(1000)])));
+      expect(closes.filter((time) => typeof time === 'number')).toHaveLength(MAX_CONNECTIONS + 20 - PER_CLIENT);
+      expect(attacker.filter((connection) => !connection.isClosed())).toHaveLength(PER_CLIENT);
+    } finally {
+      for (const { socket } of attacker) socket.destroy();
+    }
+  }, 30_000);
+
+  it('a trusted proxy (TRUST_PROXY), which carries many clients, is not capped', async () => {
+    const proxy = await Promise.all(Array.from({ length: PER_CLIENT + 10 }, () => openConnection(server.port, PROXY)));
+    try {
+      for (const { socket } of proxy) socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+      await sleep(1000);
+      expect(proxy.filter((connection) => connection.isClosed())).toEqual([]);
+    } finally {
+      for (const { socket } of proxy) socket.destroy();
+    }
+  });
 });

@@ -2,6 +2,7 @@ import { NestFactory, Reflector } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { EVENT_STORE, type EventStore } from '@team-inbox/event-store';
+import { webhookHeadChecks } from '@team-inbox/integrations';
 import { ProjectionProgress } from '@team-inbox/projections';
 import { AuthGuard, AuthThrottle, TeamDirectory, recordIdempotentAnswers } from '@team-inbox/team';
 import type pino from 'pino';
@@ -10,6 +11,7 @@ import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { decideBeforeTheBody, routesNeedingToken } from './http/before-the-body';
 import { registerBodyParsers } from './http/body-parsers';
 import { answerMalformedRequests } from './http/client-errors';
+import { capConnectionsPerClient } from './http/connections-per-client';
 import { closeConnectionsOnClose } from './http/graceful-close';
 import { BODY_LIMIT_BYTES } from './http/limits';
 import { registerSecurityHeaders } from './http/security-headers';
@@ -85,6 +87,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   );
   const fastify = app.getHttpAdapter().getInstance();
   fastify.server.maxConnections = connections.maxConnections;
+  capConnectionsPerClient(fastify.server, connections.maxConnectionsPerClient, options.config.trustProxy);
   // Before any route: the docs' routes take their own policy.
   registerSecurityHeaders(
     fastify,
@@ -126,8 +129,11 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
       app.get(AuthThrottle),
     ),
     routesNeedingToken: routesNeedingToken(app),
+    headChecks: webhookHeadChecks(app),
     bodyBytesInFlight: connections.bodyBytesInFlight,
+    publicBodyBytesInFlight: connections.publicBodyBytesInFlight,
     bodyLimit: BODY_LIMIT_BYTES,
+    requestTimeoutMs: connections.requestTimeoutMs,
   });
   registerBodyParsers(fastify);
   app.get(Metrics).timeCommands(fastify);

@@ -39,7 +39,9 @@ describe('loadAppConfig', () => {
         headersTimeoutMs: 10_000,
         keepAliveTimeoutMs: 72_000,
         maxConnections: 2_000,
+        maxConnectionsPerClient: 256,
         bodyBytesInFlight: 64 * 1024 * 1024,
+        publicBodyBytesInFlight: 16 * 1024 * 1024,
       },
       liveStreams: { perIdentity: 16, total: 1000, heartbeatMs: 15_000 },
     });
@@ -70,7 +72,9 @@ describe('loadAppConfig', () => {
           HEADERS_TIMEOUT_MS: '5000',
           KEEP_ALIVE_TIMEOUT_MS: '65000',
           MAX_CONNECTIONS: '500',
+          MAX_CONNECTIONS_PER_CLIENT: '50',
           BODIES_IN_FLIGHT_MIB: '16',
+          PUBLIC_BODIES_IN_FLIGHT_MIB: '6',
           STREAMS_PER_IDENTITY: '4',
           STREAMS_TOTAL: '200',
           STREAM_HEARTBEAT_MS: '5000',
@@ -101,7 +105,9 @@ describe('loadAppConfig', () => {
         headersTimeoutMs: 5000,
         keepAliveTimeoutMs: 65_000,
         maxConnections: 500,
+        maxConnectionsPerClient: 50,
         bodyBytesInFlight: 16 * 1024 * 1024,
+        publicBodyBytesInFlight: 6 * 1024 * 1024,
       },
       liveStreams: { perIdentity: 4, total: 200, heartbeatMs: 5000 },
     });
@@ -175,8 +181,24 @@ describe('loadAppConfig', () => {
     ['KEEP_ALIVE_TIMEOUT_MS', '3600001', 'a whole number of milliseconds from 100 to 3600000'],
     ['MAX_CONNECTIONS', '0', 'a whole number from 1 to 1000000'],
     ['BODIES_IN_FLIGHT_MIB', '1e3', 'a whole number of MiB from 1 to 65536'],
+    ['MAX_CONNECTIONS_PER_CLIENT', '0', 'a whole number from 1 to 1000000'],
+    ['PUBLIC_BODIES_IN_FLIGHT_MIB', 'half', 'a whole number of MiB from 1 to 65536'],
   ])('refuses %s=%s', (name, value, expected) => {
     expect(problemsOf({ [name]: value })).toEqual([`${name} must be ${expected} (got "${value}")`]);
+  });
+
+  it('keeps a part of the bodies in flight for callers with a token: a quarter goes to callers without one', () => {
+    expect(loadAppConfig({ BODIES_IN_FLIGHT_MIB: '40' }, '/srv').connections.publicBodyBytesInFlight).toBe(
+      10 * 1024 * 1024,
+    );
+    for (const env of [
+      { PUBLIC_BODIES_IN_FLIGHT_MIB: '64' },
+      { BODIES_IN_FLIGHT_MIB: '8', PUBLIC_BODIES_IN_FLIGHT_MIB: '9' },
+    ]) {
+      expect(problemsOf(env)).toEqual([
+        `PUBLIC_BODIES_IN_FLIGHT_MIB must be less than BODIES_IN_FLIGHT_MIB (64 unless set), so that bodies sent with a token always have room (got "${env.PUBLIC_BODIES_IN_FLIGHT_MIB}")`,
+      ]);
+    }
   });
 
   it.each([

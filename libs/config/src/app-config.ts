@@ -72,8 +72,15 @@ export interface AppConfig {
     keepAliveTimeoutMs: number;
     /** Open at once; one more is closed as soon as it is made. */
     maxConnections: number;
+    /**
+     * Open at once from one client address (an IPv6 client by its /64), except from a trusted proxy (which
+     * carries many clients); one more is closed as soon as it is made.
+     */
+    maxConnectionsPerClient: number;
     /** Bytes of request bodies being read at once, all requests together; past it, 503. */
     bodyBytesInFlight: number;
+    /** Of those, the most from callers without a token (shop webhooks), so they never crowd out a token's. */
+    publicBodyBytesInFlight: number;
   };
   /**
    * `GET /stream`s: how many may be open at once (past `perIdentity` for one token's owner 429, past `total`
@@ -83,6 +90,9 @@ export interface AppConfig {
 }
 
 const PROXY_ADDRESS_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+const MIB = 1024 * 1024;
+const DEFAULT_BODIES_IN_FLIGHT_MIB = 64;
 
 function isProxyAddress(item: string): boolean {
   if (PROXY_ADDRESS_NAMES.includes(item)) return true;
@@ -233,8 +243,29 @@ class EnvironmentVariables {
   @OptionalWholeNumber(1, 1_000_000)
   MAX_CONNECTIONS?: number;
 
+  @OptionalWholeNumber(1, 1_000_000)
+  MAX_CONNECTIONS_PER_CLIENT?: number;
+
   @OptionalWholeNumber(1, 65_536, 'MiB')
   BODIES_IN_FLIGHT_MIB?: number;
+
+  @OptionalWholeNumber(1, 65_536, 'MiB')
+  @ValidateBy(
+    {
+      name: 'isLessThanBodiesInFlight',
+      validator: {
+        // What is not a whole number is the range check's to refuse, in its own words.
+        validate: (value: unknown, args) =>
+          !Number.isInteger(value) ||
+          (value as number) <
+            ((args?.object as EnvironmentVariables | undefined)?.BODIES_IN_FLIGHT_MIB ?? DEFAULT_BODIES_IN_FLIGHT_MIB),
+      },
+    },
+    {
+      message: `PUBLIC_BODIES_IN_FLIGHT_MIB must be less than BODIES_IN_FLIGHT_MIB (${DEFAULT_BODIES_IN_FLIGHT_MIB} unless set), so that bodies sent with a token always have room`,
+    },
+  )
+  PUBLIC_BODIES_IN_FLIGHT_MIB?: number;
 
   @IsOptional()
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of: ${LOG_LEVELS.join(', ')}` })
@@ -271,7 +302,9 @@ const NAMES = [
   'HEADERS_TIMEOUT_MS',
   'KEEP_ALIVE_TIMEOUT_MS',
   'MAX_CONNECTIONS',
+  'MAX_CONNECTIONS_PER_CLIENT',
   'BODIES_IN_FLIGHT_MIB',
+  'PUBLIC_BODIES_IN_FLIGHT_MIB',
   'STREAMS_PER_IDENTITY',
   'STREAMS_TOTAL',
   'STREAM_HEARTBEAT_MS',
@@ -284,7 +317,9 @@ const WHOLE_NUMBERS = [
   'HEADERS_TIMEOUT_MS',
   'KEEP_ALIVE_TIMEOUT_MS',
   'MAX_CONNECTIONS',
+  'MAX_CONNECTIONS_PER_CLIENT',
   'BODIES_IN_FLIGHT_MIB',
+  'PUBLIC_BODIES_IN_FLIGHT_MIB',
   'OUTBOUND_WEBHOOK_FIRST_RETRY_MS',
   'OUTBOUND_WEBHOOK_MAX_RETRY_MS',
   'OUTBOUND_WEBHOOK_MAX_ATTEMPTS',
@@ -348,6 +383,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppC
 
 function connectionLimitsOf(variables: EnvironmentVariables): AppConfig['connections'] {
   const requestTimeoutMs = variables.REQUEST_TIMEOUT_MS ?? 30_000;
+  const bodiesInFlightMib = variables.BODIES_IN_FLIGHT_MIB ?? DEFAULT_BODIES_IN_FLIGHT_MIB;
   return {
     requestTimeoutMs,
     // Node refuses a headers timeout longer than the request's.
@@ -355,7 +391,11 @@ function connectionLimitsOf(variables: EnvironmentVariables): AppConfig['connect
     // Longer than the idle timeouts of common load balancers, which would otherwise reuse a closed connection.
     keepAliveTimeoutMs: variables.KEEP_ALIVE_TIMEOUT_MS ?? 72_000,
     maxConnections: variables.MAX_CONNECTIONS ?? 2_000,
-    bodyBytesInFlight: (variables.BODIES_IN_FLIGHT_MIB ?? 64) * 1024 * 1024,
+    maxConnectionsPerClient: variables.MAX_CONNECTIONS_PER_CLIENT ?? 256,
+    bodyBytesInFlight: bodiesInFlightMib * MIB,
+    // A quarter unless set; a whole MiB at least, for a body of the largest size to fit.
+    publicBodyBytesInFlight:
+      (variables.PUBLIC_BODIES_IN_FLIGHT_MIB ?? Math.max(1, Math.floor(bodiesInFlightMib / 4))) * MIB,
   };
 }
 

@@ -5,18 +5,31 @@
  * - a route that needs a token authenticates its caller first (the auth guard's own `authenticate`, with
  *   its answers and its throttle): no token, or one that is not valid, is 401 (429 while the client is
  *   blocked) with the body left unread;
+ * - a public route with a body of its own checks (the shop webhooks) refuses from the request's head what
+ *   no body could make right (an unknown integration, no secret, no signature), with the answer it would
+ *   give after reading the body;
  * - a request for no route at all is 404 with its body unread;
- * - the bodies being read at once, all requests together, stay within a budget of bytes (a body's declared
- *   length, or the body limit where it is chunked): past it, 503 with Retry-After. This is the bound of the
- *   shop webhook routes, which are public (signed over the raw body, so read before they can be checked),
- *   and of clients with a token.
+ * - the bodies being read at once stay within a budget of bytes (a body's declared length, or the body
+ *   limit where it is chunked): all requests together within the whole budget, bodies from callers without
+ *   a token within a smaller part of it, so that they can never take the room of a caller with a token, and
+ *   one such client within its share of that part. Past the whole or the public part, 503; past a client's
+ *   share, 429; both with Retry-After: the seconds until the oldest body of that budget has been read or
+ *   cut off (REQUEST_TIMEOUT_MS), when room is sure to come back.
  *
  * A request refused with its body unread is answered with `Connection: close`: the rest of its body is
  * never waited for.
  */
-import { NotFoundException, RequestMethod, ServiceUnavailableException, type INestApplication } from '@nestjs/common';
+import {
+  HttpException,
+  HttpStatus,
+  NotFoundException,
+  RequestMethod,
+  ServiceUnavailableException,
+  type INestApplication,
+} from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
+import type { RequestHeadCheck } from '@team-inbox/integrations';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthGuard } from '@team-inbox/team';
 import { PUBLIC_ROUTE } from '@team-inbox/team';
@@ -24,28 +37,106 @@ import { PUBLIC_ROUTE } from '@team-inbox/team';
 /** Methods whose body Fastify never reads. */
 const BODYLESS_METHODS = new Set(['GET', 'HEAD', 'TRACE']);
 
+/** How many clients at least share the public part of the budget: each may hold this fraction of it. */
+const PUBLIC_SHARES = 4;
+
 export interface BeforeTheBodyOptions {
   /** Authenticates a request for a route that needs a token; throws the answer that refuses it. */
   guard: Pick<AuthGuard, 'authenticate'>;
   /** `METHOD /path` (Fastify's route path) of every route that needs a token. */
   routesNeedingToken: ReadonlySet<string>;
+  /** Public routes' own refusals from a request's head, by Fastify's route path. */
+  headChecks: ReadonlyMap<string, RequestHeadCheck>;
   /** The most bytes of bodies read at once, all requests together. */
   bodyBytesInFlight: number;
+  /** Of those, the most from callers without a token; less than `bodyBytesInFlight`. */
+  publicBodyBytesInFlight: number;
   /** The largest body a request may have (larger ones are 413 before they are read). */
   bodyLimit: number;
+  /** The longest a request's body may take to arrive. */
+  requestTimeoutMs: number;
+}
+
+/** The answer to a body past a budget, given the seconds until the budget has room again. */
+type Refusal = (seconds: number) => HttpException;
+
+const ALL_FULL: Refusal = (seconds) =>
+  new ServiceUnavailableException(
+    `The server is reading as many request bodies as it takes at once: try again in ${seconds} s`,
+  );
+const PUBLIC_FULL: Refusal = (seconds) =>
+  new ServiceUnavailableException(
+    `The server is reading as many bodies from callers without a token as it takes at once: try again in ${seconds} s`,
+  );
+const CLIENT_FULL: Refusal = (seconds) =>
+  new HttpException(
+    `This client is sending as many bodies without a token at once as one client may: try again in ${seconds} s`,
+    HttpStatus.TOO_MANY_REQUESTS,
+  );
+
+/** Bytes of bodies being read against one limit, oldest first. */
+class BodyBudget {
+  private bytes = 0;
+  /** A Set keeps the order bodies were taken in: the first is the oldest. */
+  private readonly bodies = new Set<InFlightBody>();
+
+  constructor(
+    private readonly limit: number,
+    readonly refusal: Refusal,
+  ) {}
+
+  fits(body: InFlightBody): boolean {
+    return this.bytes + body.bytes <= this.limit;
+  }
+
+  take(body: InFlightBody): void {
+    this.bytes += body.bytes;
+    this.bodies.add(body);
+  }
+
+  giveBack(body: InFlightBody): void {
+    if (this.bodies.delete(body)) this.bytes -= body.bytes;
+  }
+
+  isEmpty(): boolean {
+    return this.bodies.size === 0;
+  }
+
+  /** Whole seconds until the oldest body must have been read or cut off, freeing its room; at least 1. */
+  secondsUntilRoom(now: number, requestTimeoutMs: number): number {
+    const oldest = this.bodies.values().next().value;
+    if (oldest === undefined) return 1;
+    return Math.max(1, Math.ceil((oldest.since + requestTimeoutMs - now) / 1000));
+  }
+}
+
+interface InFlightBody {
+  bytes: number;
+  since: number;
 }
 
 export function decideBeforeTheBody(fastify: FastifyInstance, options: BeforeTheBodyOptions): void {
-  let bytesInFlight = 0;
+  const total = new BodyBudget(options.bodyBytesInFlight, ALL_FULL);
+  const publicPart = new BodyBudget(options.publicBodyBytesInFlight, PUBLIC_FULL);
+  // At least one body of the largest size, where the public part holds one.
+  const clientShare = Math.max(
+    Math.floor(options.publicBodyBytesInFlight / PUBLIC_SHARES),
+    Math.min(options.bodyLimit, options.publicBodyBytesInFlight),
+  );
+  /** Public bodies being read, by client (request.ip); a client with none has no entry. */
+  const clients = new Map<string, BodyBudget>();
 
   // Any of the route paths computed from the controllers that Fastify does not serve would go unchecked
   // here: the start fails instead.
   fastify.addHook('onReady', (done) => {
-    const missing = [...options.routesNeedingToken].filter((route) => {
+    const routes = [...options.routesNeedingToken, ...[...options.headChecks.keys()].map((url) => `POST ${url}`)];
+    const missing = routes.filter((route) => {
       const [method, url] = route.split(' ');
       return !fastify.hasRoute({ method, url });
     });
-    done(missing.length === 0 ? undefined : new Error(`Routes needing a token not served: ${missing.join(', ')}`));
+    done(
+      missing.length === 0 ? undefined : new Error(`Routes checked before the body not served: ${missing.join(', ')}`),
+    );
   });
 
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -56,7 +147,9 @@ export function decideBeforeTheBody(fastify: FastifyInstance, options: BeforeThe
         if (withBody) throw new NotFoundException(`Cannot ${request.method} ${request.url}`);
         return;
       }
-      if (options.routesNeedingToken.has(`${request.method} ${request.routeOptions.url}`)) {
+      const route = request.routeOptions.url ?? '';
+      const withToken = options.routesNeedingToken.has(`${request.method} ${route}`);
+      if (withToken) {
         (request as FastifyRequest & { principal?: unknown }).principal = await options.guard.authenticate(
           request,
           reply,
@@ -64,19 +157,33 @@ export function decideBeforeTheBody(fastify: FastifyInstance, options: BeforeThe
       }
       if (!withBody) return;
       const declared = Number(request.headers['content-length']);
-      const bytes = Math.min(Number.isSafeInteger(declared) ? declared : options.bodyLimit, options.bodyLimit);
-      if (bytesInFlight + bytes > options.bodyBytesInFlight) {
-        reply.header('retry-after', '1');
-        throw new ServiceUnavailableException(
-          'The server is reading as many request bodies as it takes at once: try again in 1 s',
-        );
+      const declaredBodyBytes = Number.isSafeInteger(declared) ? declared : undefined;
+      const headCheck = withToken ? undefined : options.headChecks.get(route);
+      if (headCheck) await headCheck({ params: request.params, headers: request.headers, declaredBodyBytes });
+
+      const body: InFlightBody = {
+        bytes: Math.min(declaredBodyBytes ?? options.bodyLimit, options.bodyLimit),
+        since: Date.now(),
+      };
+      const client = request.ip;
+      const clientBudget = withToken ? undefined : (clients.get(client) ?? new BodyBudget(clientShare, CLIENT_FULL));
+      const budgets = clientBudget ? [clientBudget, publicPart, total] : [total];
+      const full = budgets.find((budget) => !budget.fits(body));
+      if (full) {
+        const seconds = full.secondsUntilRoom(body.since, options.requestTimeoutMs);
+        reply.header('retry-after', String(seconds));
+        throw full.refusal(seconds);
       }
-      bytesInFlight += bytes;
+      for (const budget of budgets) budget.take(body);
+      if (clientBudget) clients.set(client, clientBudget);
       // Held until the answer is sent (or the connection is lost): the parsed body lives that long.
-      reply.raw.once('close', () => (bytesInFlight -= bytes));
-    } catch (refusal) {
+      reply.raw.once('close', () => {
+        for (const budget of budgets) budget.giveBack(body);
+        if (clientBudget?.isEmpty()) clients.delete(client);
+      });
+    } catch (refused) {
       if (withBody) reply.header('connection', 'close');
-      throw refusal;
+      throw refused;
     }
   });
 }

@@ -10,10 +10,10 @@
  * command, well inside Shopify's 5 seconds; a topic it does not act on is acknowledged, so that Shopify
  * does not retry it and then drop the subscription.
  */
-import { Controller, HttpCode, Param, ParseUUIDPipe, Req } from '@nestjs/common';
+import { Controller, HttpCode, Param, Req } from '@nestjs/common';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import { IdempotentPost, Public } from '@team-inbox/team';
-import { InboundWebhooks, headerValue, rawBodyOf } from '../verification/inbound-webhooks';
+import { INTEGRATION_ID_PIPE, InboundWebhooks, headerValue, rawBodyOf } from '../verification/inbound-webhooks';
 import { parseWebhookBody } from '../verification/json-with-large-integers';
 import { SHOPIFY_ORDER_TOPICS, isShopifyOrderTopic, shopifyOrderEvent, shopifyTopic } from './shopify-orders';
 
@@ -27,14 +27,16 @@ const shopifyHeader = (request: WebhookRequest, name: string): string | undefine
 export class ShopifyWebhooksController {
   constructor(private readonly webhooks: InboundWebhooks) {}
 
+  /** Before the body is read: what `receive` would refuse whatever the body (see InboundWebhooks.verifyHead). */
+  refuseBeforeTheBody(integrationId: string, request: WebhookRequest): Promise<void> {
+    return this.webhooks.verifyHead('shopify', integrationId, shopifyHeader(request, 'hmac-sha256'));
+  }
+
   @IdempotentPost(':integrationId/webhooks')
   @Public()
   @HttpCode(200)
   @ApiExcludeEndpoint()
-  async receive(
-    @Param('integrationId', new ParseUUIDPipe({ errorHttpStatusCode: 400 })) integrationId: string,
-    @Req() request: WebhookRequest,
-  ) {
+  async receive(@Param('integrationId', INTEGRATION_ID_PIPE) integrationId: string, @Req() request: WebhookRequest) {
     const body = rawBodyOf(request);
     const integration = this.webhooks.verify('shopify', integrationId, body, shopifyHeader(request, 'hmac-sha256'));
     this.webhooks.checkShop('shopify', integration, shopifyHeader(request, 'shop-domain'));

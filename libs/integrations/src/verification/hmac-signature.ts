@@ -11,9 +11,14 @@ export function hmacSha256Base64(secret: string, body: Buffer): string {
   return createHmac('sha256', secret).update(body).digest('base64');
 }
 
+/** Whether `signature` could be an HMAC-SHA256 at all (base64 of 32 bytes): one that cannot matches no body. */
+export function isWellFormedSignature(signature: string | undefined): signature is string {
+  return signature !== undefined && BASE64.test(signature.trim());
+}
+
 /** True where `signature` is the body's HMAC under one of `secrets` (a rotation accepts two). */
 export function signatureMatches(body: Buffer, signature: string | undefined, secrets: readonly string[]): boolean {
-  if (signature === undefined || !BASE64.test(signature.trim())) return false;
+  if (!isWellFormedSignature(signature)) return false;
   const received = Buffer.from(signature.trim(), 'base64');
   // The length is checked before the constant-time comparison, which needs equal lengths.
   if (received.length !== SHA256_BYTES) return false;

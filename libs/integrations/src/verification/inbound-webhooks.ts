@@ -3,13 +3,19 @@
  * the shop, then record the store event through the CommandBus. Every outcome is counted (`/metrics`); a
  * refused webhook leaves nothing else behind.
  */
-import { BadRequestException, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ForbiddenException,
+  Injectable,
+  ParseUUIDPipe,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { RecordStoreEventCommand, type StoreEventInput, type StoreEventOutcome } from '@team-inbox/conversations';
 import { NotFoundError } from '@team-inbox/core';
 import { TeamDirectory, requestContext, type IntegrationWebhookSettings } from '@team-inbox/team';
 import { Subject } from 'rxjs';
-import { signatureMatches } from './hmac-signature';
+import { isWellFormedSignature, signatureMatches } from './hmac-signature';
 
 export type ShopPlatform = 'shopify' | 'woocommerce';
 
@@ -17,6 +23,9 @@ export type InboundWebhookOutcome =
   'recorded' | 'duplicate' | 'ignored' | 'ping' | 'bad_signature' | 'no_secret' | 'wrong_shop' | 'malformed';
 
 type RequestLike = { headers: Record<string, string | string[] | undefined> };
+
+/** The routes' `:integrationId` pipe: a malformed id is 400 with the pipe's own message, wherever it is checked. */
+export const INTEGRATION_ID_PIPE = new ParseUUIDPipe({ errorHttpStatusCode: 400 });
 
 @Injectable()
 export class InboundWebhooks {
@@ -36,21 +45,50 @@ export class InboundWebhooks {
     signature: string | undefined,
   ): IntegrationWebhookSettings {
     const settings = this.integration(integrationId);
-    if (settings.secrets.length === 0) {
-      this.count(platform, 'no_secret');
-      throw new UnauthorizedException(
-        `Integration ${settings.id} has no webhook secret yet: an admin sets it with PUT /integrations/${settings.id}/secret`,
-      );
-    }
-    if (!signatureMatches(body, signature, settings.secrets)) {
-      this.count(platform, 'bad_signature');
-      throw new UnauthorizedException(
-        signature === undefined
-          ? `The webhook has no signature header`
-          : `The webhook signature does not match the body under integration ${settings.id}'s secret`,
-      );
-    }
+    this.requireSecret(platform, settings);
+    if (!signatureMatches(body, signature, settings.secrets)) throw this.badSignature(platform, settings, signature);
     return settings;
+  }
+
+  /**
+   * Before the body is read: refuses, as `verify` would after reading it, what no body could make right: an
+   * integration id that is not a UUID (400, as the route's pipe says it), an unknown integration (404), one
+   * without a secret (401), a signature missing or not shaped as one (401). Each counted as `verify` counts
+   * it. `mayBeUnsigned`: an unsigned request may still be answered (WooCommerce's ping), so a missing
+   * signature, or a missing secret, is left for the route to judge with the body.
+   */
+  async verifyHead(
+    platform: ShopPlatform,
+    integrationId: string,
+    signature: string | undefined,
+    mayBeUnsigned = false,
+  ): Promise<void> {
+    await INTEGRATION_ID_PIPE.transform(integrationId, { type: 'param', data: 'integrationId' });
+    const settings = this.integration(integrationId);
+    if (signature === undefined && mayBeUnsigned) return;
+    this.requireSecret(platform, settings);
+    if (!isWellFormedSignature(signature)) throw this.badSignature(platform, settings, signature);
+  }
+
+  private requireSecret(platform: ShopPlatform, settings: IntegrationWebhookSettings): void {
+    if (settings.secrets.length > 0) return;
+    this.count(platform, 'no_secret');
+    throw new UnauthorizedException(
+      `Integration ${settings.id} has no webhook secret yet: an admin sets it with PUT /integrations/${settings.id}/secret`,
+    );
+  }
+
+  private badSignature(
+    platform: ShopPlatform,
+    settings: IntegrationWebhookSettings,
+    signature: string | undefined,
+  ): UnauthorizedException {
+    this.count(platform, 'bad_signature');
+    return new UnauthorizedException(
+      signature === undefined
+        ? `The webhook has no signature header`
+        : `The webhook signature does not match the body under integration ${settings.id}'s secret`,
+    );
   }
 
   integration(integrationId: string): IntegrationWebhookSettings {
