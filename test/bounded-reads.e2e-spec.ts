@@ -391,6 +391,118 @@ describe('a conversation of 1,000 messages of 20,000 characters', () => {
   }
 });
 
+describe("a conversation of 210 messages of 20,000 '\\u0001' (120 KB of JSON each), written over HTTP", () => {
+  const ESCAPED_MESSAGES = 210;
+  const ROUNDS = 4;
+  /** A control character: one character of the body, six bytes of its JSON (`\u0001`). */
+  const escapedBody = (n: number) => `${n} `.padEnd(MESSAGE_CHARACTERS, '\u0001');
+  let server: RunningServer;
+  let memberToken: string;
+  let conversationId: string;
+  const messageIds: string[] = [];
+
+  const call = async <T>(method: string, path: string, token: string, body?: unknown) => {
+    const response = await fetch(`${server.baseUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as T };
+  };
+
+  beforeAll(async () => {
+    server = await startSeededServer(async () => 0);
+    const integration = await call<{ token: string }>('POST', '/integrations', ADMIN_TOKEN, { name: 'Integration A' });
+    const member = await call<{ token: string }>('POST', '/members', ADMIN_TOKEN, {
+      name: 'Reader',
+      email: 'reader@example.com',
+    });
+    expect([integration.status, member.status]).toEqual([201, 201]);
+    memberToken = member.body.token;
+    const started = await call<{ id: string; messageId: string }>('POST', '/conversations', integration.body.token, {
+      customer: { id: 'customer-a' },
+      body: escapedBody(0),
+    });
+    expect(started.status).toBe(201);
+    conversationId = started.body.id;
+    messageIds.push(started.body.messageId);
+    for (let n = 1; n < ESCAPED_MESSAGES; n++) {
+      const posted = await call<{ messageId: string }>(
+        'POST',
+        `/conversations/${conversationId}/messages`,
+        integration.body.token,
+        { body: escapedBody(n) },
+      );
+      expect(posted.status).toBe(201);
+      messageIds.push(posted.body.messageId);
+    }
+  }, 180_000);
+
+  afterAll(() => server?.stop());
+
+  const readPage = (query: string) =>
+    fetch(`${server.baseUrl}/conversations/${conversationId}?${query}`, {
+      headers: { authorization: `Bearer ${memberToken}` },
+    });
+
+  it('is read by 16 members at once, 4 rounds of 200-message pages, in bounded memory and with /health answering', async () => {
+    const rssBefore = statusField(server.pid, 'VmRSS');
+    const rounds = async () => {
+      const sizes: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const answers = await Promise.all(
+          Array.from({ length: CONCURRENT }, async () => {
+            const response = await readPage('messagesLimit=200');
+            expect(response.status).toBe(200);
+            return drain(response);
+          }),
+        );
+        sizes.push(...answers);
+      }
+      return sizes;
+    };
+    const { result, times } = await healthTimesWhile(server.baseUrl, peakRssWhile(server.pid, rounds));
+    const sizes = result.result;
+    report(
+      `RSS ${rssBefore.toFixed(0)} MB before; peak ${result.peakMb.toFixed(0)} MB ` +
+        `(+${(result.peakMb - rssBefore).toFixed(0)} MB) under ${ROUNDS} rounds of ${CONCURRENT} concurrent ` +
+        `GET /conversations/:id?messagesLimit=200 of ${(Math.max(...sizes) / 1e6).toFixed(2)} MB each; ` +
+        describeTimes(times),
+    );
+    expect(sizes).toHaveLength(ROUNDS * CONCURRENT);
+    expect(result.peakMb - rssBefore).toBeLessThan(RSS_GROWTH_LIMIT_MB);
+    expect(times.length).toBeGreaterThanOrEqual(3);
+    expect(nearlyAllWithin(times)).toBeLessThan(HEALTH_LIMIT_MS);
+  }, 180_000);
+
+  it('comes in pages of at most 1 MiB of messages: walked back by cursor, every message exactly once', async () => {
+    for (const limit of [200, 50, 3]) {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const before: string = cursor === null ? '' : `&messagesBefore=${cursor}`;
+        const response = await readPage(`messagesLimit=${limit}${before}`);
+        expect(response.status).toBe(200);
+        const page = (await response.json()) as ConversationPage;
+        expect(response.headers.get('etag')).toBe(`"${page.revision}"`);
+        expect(page.messageCount).toBe(ESCAPED_MESSAGES);
+        expect(page.messages.length).toBeGreaterThan(0);
+        expect(page.messages.length).toBeLessThanOrEqual(limit);
+        expect(Buffer.byteLength(JSON.stringify(page.messages))).toBeLessThanOrEqual(1024 * 1024);
+        ids.unshift(...page.messages.map((message) => message.id));
+        cursor = page.earlierMessagesCursor;
+        pages++;
+      } while (cursor !== null);
+      expect(ids).toEqual(messageIds);
+      if (limit === 200) report(`messagesLimit=200 walks the ${ESCAPED_MESSAGES} messages in ${pages} pages`);
+    }
+  }, 60_000);
+});
+
 describe('a team of 5,000 members and a log of tens of thousands of events', () => {
   let server: RunningServer;
 

@@ -113,9 +113,16 @@ export function conversationDetails(events: readonly RecordedEvent[]): Conversat
   };
 }
 
-/** Which part of a list a page shows: the last `limit` entries recorded before the revision `before`. */
+/**
+ * Which part of a list a page shows: the last `limit` entries recorded before the revision `before`, and of
+ * those only the most recent whose JSON holds within `maxBytes` (at least one, however long, so that a
+ * client paging back always moves on). The outline's fold counts entries only; `maxBytes` is weighed as the
+ * entries are read (`readConversationPage`), where their JSON is at hand.
+ */
 export interface PageWindow {
   limit: number;
+  /** The list's JSON in UTF-8 (the array: brackets, commas and entries); unbounded when omitted. */
+  maxBytes?: number;
   /** Exclusive; the end of the stream when omitted. */
   before?: number;
 }

@@ -9,11 +9,18 @@ import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 
 export const DEFAULT_ENTRIES_PER_PAGE = 50;
 export const MAX_ENTRIES_PER_PAGE = 200;
+/**
+ * The most a page's list of messages, or of timeline entries, weighs as JSON: a count alone lets a page of
+ * the longest messages (control characters, escaped six bytes each) grow to tens of megabytes.
+ */
+export const MAX_PAGE_LIST_BYTES = 1024 * 1024;
 
 const PageLimit = (name: string, what: string) =>
   applyDecorators(
     ApiPropertyOptional({
-      description: `How many of the most recent ${what} (before \`${name.replace('Limit', 'Before')}\`, if given) the page holds`,
+      description:
+        `How many of the most recent ${what} (before \`${name.replace('Limit', 'Before')}\`, if given) the page ` +
+        'holds at most: fewer where their JSON would pass 1 MiB (never none), the cursor then naming the rest',
       minimum: 1,
       maximum: MAX_ENTRIES_PER_PAGE,
       default: DEFAULT_ENTRIES_PER_PAGE,

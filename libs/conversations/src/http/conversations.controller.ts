@@ -31,7 +31,7 @@ import { CustomerLinks } from '../customers/customer-links';
 import type { ConversationCommand } from '../domain/conversation.decider';
 import type { ConversationPage } from '../domain/conversation.view';
 import { readConversationPage } from '../read-conversation-page';
-import { ConversationPageDto, DEFAULT_ENTRIES_PER_PAGE } from './conversation-page.dto';
+import { ConversationPageDto, DEFAULT_ENTRIES_PER_PAGE, MAX_PAGE_LIST_BYTES } from './conversation-page.dto';
 import {
   AssignConversationDto,
   MAX_MESSAGE_CHARACTERS,
@@ -177,15 +177,17 @@ export class ConversationsController {
 
   /**
    * One conversation, read from its own stream: always current, and its ETag is the stream revision. Its
-   * messages and timeline come a page at a time (the most recent by default), so that a conversation of any
-   * length answers in bounded memory.
+   * messages and timeline come a page at a time (the most recent by default), each at most so many entries
+   * and so many bytes of JSON, so that a conversation of any length, and of any messages, answers in bounded
+   * memory.
    */
   @Get(':id')
   @AllowedRoles('agent', 'admin', 'auditor')
   @ApiOkResponse({
     description:
       'The summary plus a page of `messages` and a page of `timeline`, each the most recent entries (before ' +
-      '`messagesBefore` / `timelineBefore`), oldest first. `earlierMessagesCursor` / `earlierTimelineCursor`: ' +
+      '`messagesBefore` / `timelineBefore`), oldest first, at most 1 MiB of JSON each (at least one entry). ' +
+      '`earlierMessagesCursor` / `earlierTimelineCursor`: ' +
       'pass as `messagesBefore` / `timelineBefore` for the page before; null where the page starts at the first.',
   })
   async get(
@@ -194,8 +196,16 @@ export class ConversationsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ConversationPage> {
     const page = await readConversationPage(this.eventStore, conversationId, {
-      messages: { limit: query.messagesLimit ?? DEFAULT_ENTRIES_PER_PAGE, before: revisionOf(query.messagesBefore) },
-      timeline: { limit: query.timelineLimit ?? DEFAULT_ENTRIES_PER_PAGE, before: revisionOf(query.timelineBefore) },
+      messages: {
+        limit: query.messagesLimit ?? DEFAULT_ENTRIES_PER_PAGE,
+        maxBytes: MAX_PAGE_LIST_BYTES,
+        before: revisionOf(query.messagesBefore),
+      },
+      timeline: {
+        limit: query.timelineLimit ?? DEFAULT_ENTRIES_PER_PAGE,
+        maxBytes: MAX_PAGE_LIST_BYTES,
+        before: revisionOf(query.timelineBefore),
+      },
     });
     if (!page) throw new NotFoundError(`No conversation ${conversationId}`);
     void reply.header('etag', `"${page.revision}"`);
