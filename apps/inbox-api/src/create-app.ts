@@ -15,6 +15,7 @@ import { capConnectionsPerClient } from './http/connections-per-client';
 import { closeConnectionsOnClose } from './http/graceful-close';
 import { BODY_LIMIT_BYTES } from './http/limits';
 import { registerSecurityHeaders } from './http/security-headers';
+import { answerRequestIds, requestIdOf } from './http/request-id';
 import { registerWebUi } from './http/web-ui';
 import { createRootLogger, logRequests, PinoNestLogger } from './logging/logging';
 import { Metrics } from './metrics/metrics';
@@ -50,8 +51,16 @@ const CORS_REQUEST_HEADERS = [
   'Idempotency-Key',
   'Last-Event-ID',
   'X-Correlation-Id',
+  'X-Request-Id',
 ];
-const CORS_RESPONSE_HEADERS = ['ETag', 'Idempotent-Replayed', 'Location', 'Retry-After', 'X-Projection-Position'];
+const CORS_RESPONSE_HEADERS = [
+  'ETag',
+  'Idempotent-Replayed',
+  'Location',
+  'Retry-After',
+  'X-Projection-Position',
+  'X-Request-Id',
+];
 
 /** The application as `main.ts` starts it; e2e tests start the very same one on a free port. */
 export interface CreateAppOptions extends AppModuleOptions {
@@ -73,6 +82,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
       onConstructorPoisoning: 'error',
       // request.ip, by which failed authentications are throttled: the TCP peer unless proxies are configured.
       trustProxy: options.config.trustProxy,
+      genReqId: requestIdOf,
       // Node's timeouts on receiving a request (the time to an answer is not limited: /stream lasts).
       requestTimeout: connections.requestTimeoutMs,
       keepAliveTimeout: connections.keepAliveTimeoutMs,
@@ -88,6 +98,8 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   const fastify = app.getHttpAdapter().getInstance();
   fastify.server.maxConnections = connections.maxConnections;
   capConnectionsPerClient(fastify.server, connections.maxConnectionsPerClient, options.config.trustProxy);
+  // First of the request hooks: every answer carries the request's id, the refusals of the hooks after it too.
+  answerRequestIds(fastify);
   // Before any route: the docs' routes take their own policy.
   registerSecurityHeaders(
     fastify,

@@ -4,6 +4,8 @@ import type { Principal } from '../principal';
 
 interface RequestLike {
   headers: Record<string, string | string[] | undefined>;
+  /** The request's id (`X-Request-Id`, sent or made), where the server gave it one. */
+  id?: string;
 }
 
 const CORRELATION_ID = /^[\x21-\x7e]{1,200}$/;
@@ -15,7 +17,8 @@ export function requestContext(principal: Principal, request: RequestLike): Comm
   return {
     actor: principal.actor,
     occurredAt: new Date(),
-    correlationId: typeof correlation === 'string' && CORRELATION_ID.test(correlation) ? correlation : randomUUID(),
+    correlationId:
+      typeof correlation === 'string' && CORRELATION_ID.test(correlation) ? correlation : (request.id ?? randomUUID()),
     idempotencyKey: typeof key === 'string' ? key : undefined,
   };
 }
