@@ -4,7 +4,7 @@ export * from './auth/auth-throttle';
 export * from './auth/request-context';
 export * from './bootstrap-admin';
 export * from './domain/team.events';
-export { IdempotentPost, recordIdempotentAnswers } from './idempotency/idempotency';
+export { IdempotentPost, assertIdempotencyKeyWellFormed, recordIdempotentAnswers } from './idempotency/idempotency';
 export * from './principal';
 export * from './secrets/secret-box';
 export * from './team-directory';

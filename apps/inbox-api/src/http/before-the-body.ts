@@ -32,7 +32,7 @@ import { DiscoveryService, MetadataScanner, ModulesContainer, Reflector } from '
 import type { RequestHeadCheck } from '@team-inbox/integrations';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthGuard } from '@team-inbox/team';
-import { PUBLIC_ROUTE } from '@team-inbox/team';
+import { PUBLIC_ROUTE, assertIdempotencyKeyWellFormed } from '@team-inbox/team';
 
 /** Methods whose body Fastify never reads. */
 const BODYLESS_METHODS = new Set(['GET', 'HEAD', 'TRACE']);
@@ -159,7 +159,11 @@ export function decideBeforeTheBody(fastify: FastifyInstance, options: BeforeThe
       const declared = Number(request.headers['content-length']);
       const declaredBodyBytes = Number.isSafeInteger(declared) ? declared : undefined;
       const headCheck = withToken ? undefined : options.headChecks.get(route);
-      if (headCheck) await headCheck({ params: request.params, headers: request.headers, declaredBodyBytes });
+      if (headCheck) {
+        // A malformed key is refused first on these routes too, as the idempotency guard refuses it on others.
+        assertIdempotencyKeyWellFormed(request.headers);
+        await headCheck({ params: request.params, headers: request.headers, declaredBodyBytes });
+      }
 
       const body: InFlightBody = {
         bytes: Math.min(declaredBodyBytes ?? options.bodyLimit, options.bodyLimit),

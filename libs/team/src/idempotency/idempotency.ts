@@ -54,6 +54,14 @@ import type { AuthenticatedRequest } from '../auth/access.decorators';
 
 const KEY_PATTERN = /^[\x20-\x7e]{1,200}$/;
 
+/** `400` where an `Idempotency-Key` is sent and is not 1 to 200 printable ASCII characters. */
+export function assertIdempotencyKeyWellFormed(headers: Record<string, string | string[] | undefined>): void {
+  const key = headers['idempotency-key'];
+  if (key !== undefined && (typeof key !== 'string' || !KEY_PATTERN.test(key))) {
+    throw new BadRequestException('Idempotency-Key must be 1 to 200 printable ASCII characters');
+  }
+}
+
 type CompletedData = {
   status: number;
   body: string;
@@ -98,11 +106,9 @@ class IdempotencyGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const request = context.switchToHttp().getRequest<Request>();
+    assertIdempotencyKeyWellFormed(request.headers);
     const key = request.headers['idempotency-key'];
-    if (key === undefined) return true;
-    if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
-      throw new BadRequestException('Idempotency-Key must be 1 to 200 printable ASCII characters');
-    }
+    if (typeof key !== 'string') return true;
     if (!request.principal) return true; // a public route has no identity to scope a key to
     return this.lookUp(request, request.principal.actor, key);
   }
