@@ -316,7 +316,12 @@ describe('GET /stream, exact and complete', () => {
     }, 90_000);
 
     it('1,000 reconnects with Last-Event-ID 860 events back: /health answers within 100 ms throughout', async () => {
-      const baseUrl = await startServer({ STREAMS_PER_IDENTITY: '1000', STREAMS_TOTAL: '1000' });
+      // Every client of the storm is 127.0.0.1, and holds the admin's token.
+      const baseUrl = await startServer({
+        STREAMS_PER_IDENTITY: '1000',
+        STREAMS_TOTAL: '1000',
+        MAX_CONNECTIONS_PER_CLIENT: '2000',
+      });
       const chat = await post<{ token: string }>(baseUrl, '/integrations', ADMIN_TOKEN, { name: 'Chat' });
       const started: Conversation[] = [];
       for (let batch = 0; batch < 22; batch++) {
@@ -370,10 +375,14 @@ describe('GET /stream, exact and complete', () => {
           );
         }
         await eventually(() => caughtUp.size === 1000, 60_000);
+      } catch (error) {
+        // The timing thread would outlive the test, and hold Jest open.
+        await timer.terminate();
+        throw error;
       } finally {
-        timer.postMessage('stop');
         sockets.forEach((socket) => socket.destroy());
       }
+      timer.postMessage('stop');
       const timings = await new Promise<number[]>((resolve) =>
         timer.on('message', (message: unknown) => Array.isArray(message) && resolve(message as number[])),
       );
