@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { eventually } from './support/eventually';
 import { freePort } from './support/free-port';
 import { ADMIN_TOKEN, Inbox, type Conversation } from './support/inbox';
-import { spawnServerFromSource, type ServerFromSource } from './support/server-from-source';
+import { spawnServerFromSource, untilHealthy, type ServerFromSource } from './support/server-from-source';
 import { temporaryDataDir } from './support/test-app';
 
 interface SseMessage {
@@ -263,14 +263,7 @@ describe('GET /stream, exact and complete', () => {
       );
       servers.push(server);
       const baseUrl = `http://127.0.0.1:${port}`;
-      await eventually(
-        () =>
-          fetch(`${baseUrl}/health`).then(
-            (response) => response.ok,
-            () => false,
-          ),
-        30_000,
-      ).catch(() => {
+      await untilHealthy(baseUrl).catch(() => {
         throw new Error(`The server did not start:\n${output}`);
       });
       return baseUrl;

@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { eventually } from './support/eventually';
 import { freePort } from './support/free-port';
 import { ADMIN_TOKEN } from './support/inbox';
-import { spawnServerFromSource } from './support/server-from-source';
+import { spawnServerFromSource, untilHealthy } from './support/server-from-source';
 import { temporaryDataDir } from './support/test-app';
 
 const SHUTDOWN_WITHIN_MS = 2000;
@@ -47,14 +47,7 @@ describe('shutdown', () => {
       (chunk) => (output += chunk.toString()),
     );
     try {
-      await eventually(
-        () =>
-          fetch(`${baseUrl}/health`).then(
-            (response) => response.ok,
-            () => false,
-          ),
-        30_000,
-      );
+      await untilHealthy(baseUrl);
       const chat = JSON.parse((await send(baseUrl, 'POST', '/integrations', ADMIN_TOKEN, { name: 'Chat' })).body) as {
         token: string;
       };

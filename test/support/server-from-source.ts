@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { eventually } from './eventually';
 
 const ROOT = join(__dirname, '..', '..');
 const MAIN = join(ROOT, 'apps', 'inbox-api', 'src', 'main.ts');
@@ -38,4 +39,16 @@ export function spawnServerFromSource(
 export function npmStartNodeFlags(): string[] {
   const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
   return scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
+/** Resolves once the server at `baseUrl` answers `GET /health` with 200; fails after `timeoutMs`. */
+export async function untilHealthy(baseUrl: string, timeoutMs = 30_000): Promise<void> {
+  await eventually(
+    () =>
+      fetch(`${baseUrl}/health`).then(
+        (response) => response.ok,
+        () => false,
+      ),
+    timeoutMs,
+  );
 }
