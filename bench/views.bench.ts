@@ -8,7 +8,7 @@
  */
 import { generateHistory } from '../libs/conversations/src/testing/generate-history';
 import { SqliteEventStore, sqliteEventStoreFile } from '../libs/event-store/src/index';
-import { issueToken } from '../libs/team/src/tokens';
+import { issueToken } from '../libs/platform/src/tokens';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';

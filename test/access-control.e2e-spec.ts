@@ -6,7 +6,8 @@
 import { RequestMethod, type INestApplication } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, ModulesContainer } from '@nestjs/core';
-import { issueToken, type Role } from '@team-inbox/team';
+import { type Role } from '@team-inbox/team';
+import { issueToken } from '@team-inbox/platform';
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { ADMIN_TOKEN, Inbox } from './support/inbox';

@@ -6,7 +6,7 @@
  * appear anywhere in what was written.
  */
 import { SqliteEventStore, sqliteEventStoreFile } from '@team-inbox/event-store';
-import { issueToken } from '@team-inbox/team';
+import { issueToken } from '@team-inbox/platform';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -5,7 +5,7 @@
 import { storeEventReceiptStreamId } from '@team-inbox/conversations';
 import { collect } from '@team-inbox/event-store';
 import Database from 'better-sqlite3';
-import { SecretBox } from '@team-inbox/team';
+import { SecretBox } from '@team-inbox/platform';
 import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

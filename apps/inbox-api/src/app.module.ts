@@ -7,6 +7,7 @@ import type { Clock } from '@team-inbox/core';
 import { ConversationsModule } from '@team-inbox/conversations';
 import { EventStoreModule, type EventStore } from '@team-inbox/event-store';
 import { ProjectionsModule } from '@team-inbox/projections';
+import { PlatformModule } from '@team-inbox/platform';
 import { TeamModule } from '@team-inbox/team';
 import { AuditController } from '@team-inbox/audit';
 import { InboxViewsModule } from '@team-inbox/inbox-views';
@@ -51,13 +52,13 @@ export class AppModule {
             exportName: 'READ_MODEL_PROJECTIONS',
           },
         }),
-        TeamModule.forRoot({
-          adminToken: config.adminToken,
+        PlatformModule.forRoot({
           secretsKey: config.secretsKey,
           dataDir: config.dataDir,
           authThrottle: config.authThrottle,
           clock,
         }),
+        TeamModule.forRoot({ adminToken: config.adminToken, dataDir: config.dataDir }),
         ConversationsModule,
         IntegrationsModule,
         InboxViewsModule.forRoot({ liveStreams: config.liveStreams }),

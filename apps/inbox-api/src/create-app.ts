@@ -4,7 +4,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { EVENT_STORE, type EventStore } from '@team-inbox/event-store';
 import { webhookHeadChecks } from '@team-inbox/integrations';
 import { ProjectionProgress } from '@team-inbox/projections';
-import { AuthGuard, AuthThrottle, TeamDirectory, recordIdempotentAnswers } from '@team-inbox/team';
+import { AuthGuard, AuthThrottle, TokenAuthenticator, recordIdempotentAnswers } from '@team-inbox/platform';
 import type pino from 'pino';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
@@ -135,7 +135,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   decideBeforeTheBody(fastify, {
     guard: new AuthGuard(
       app.get(Reflector),
-      app.get(TeamDirectory),
+      app.get(TokenAuthenticator),
       app.get(ProjectionProgress),
       app.get<EventStore>(EVENT_STORE),
       app.get(AuthThrottle),

@@ -7,7 +7,8 @@
 import { BadRequestException, Controller, Get, Inject, Param, ParseUUIDPipe, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { CONVERSATION_STREAM_PREFIX, ReadFromTheLogDto, conversationStreamId } from '@team-inbox/conversations';
-import { JSON_CONTENT_TYPE, NotFoundError, readEventMetadata } from '@team-inbox/core';
+import { NotFoundError, readEventMetadata } from '@team-inbox/core';
+import { JSON_CONTENT_TYPE } from '@team-inbox/platform';
 import {
   EVENT_STORE,
   collect,
@@ -17,7 +18,7 @@ import {
   type EventStore,
   type RecordedEvent,
 } from '@team-inbox/event-store';
-import { AllowedRoles } from '@team-inbox/team';
+import { AllowedRoles } from '@team-inbox/platform';
 import { Type } from 'class-transformer';
 import { IsISO8601, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import type { FastifyReply } from 'fastify';

@@ -4,7 +4,5 @@ export * from './domain-errors';
 export * from './deterministic-id';
 export * from './keyed-lock';
 export * from './trim-string';
-export * from './http/no-fields.pipe';
-export * from './http/email-address';
-export * from './http/json-content-type';
+export * from './roles';
 export * from './clock';

@@ -2,10 +2,10 @@
 import { BadRequestException, Controller, Get, Query as QueryParams, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { JSON_CONTENT_TYPE } from '@team-inbox/core';
+import { JSON_CONTENT_TYPE } from '@team-inbox/platform';
 import { positionToString } from '@team-inbox/event-store';
 import { ProjectionProgress } from '@team-inbox/projections';
-import { AllowedRoles, CurrentPrincipal, type Principal } from '@team-inbox/team';
+import { AllowedRoles, CurrentPrincipal, type Principal } from '@team-inbox/platform';
 import type { FastifyReply } from 'fastify';
 import { DEFAULT_PAGE_SIZE, ListConversationsDto, PageDto, ReadYourWritesDto } from './inbox-views.dto';
 import { GetInboxQuery, GetViewCountsQuery, ListConversationsQuery, type ViewCounts } from './inbox-views.queries';

@@ -19,7 +19,8 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { EVENT_STORE, parsePosition, type EventStore, type Position } from '@team-inbox/event-store';
-import { AllowedRoles, CurrentPrincipal, TeamDirectory, type Principal, type Role } from '@team-inbox/team';
+import { TeamDirectory, type Role } from '@team-inbox/team';
+import { AllowedRoles, CurrentPrincipal, type Principal } from '@team-inbox/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LiveFeed, LiveStreamRefused } from './live/live-feed';
 

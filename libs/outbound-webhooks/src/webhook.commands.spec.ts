@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError, type CommandContext } from '@team-inbox/core';
 import { InMemoryEventStore, collect } from '@team-inbox/event-store';
-import { SecretBox } from '@team-inbox/team';
+import { SecretBox } from '@team-inbox/platform';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { webhookStreamId } from './domain/webhook.events';
 import {

@@ -12,7 +12,7 @@ import {
   type EventStore,
   type Position,
 } from '@team-inbox/event-store';
-import { SecretBox } from '@team-inbox/team';
+import { SecretBox } from '@team-inbox/platform';
 import { webhookStreamId, type WebhookEvent, type WebhookEventType } from './domain/webhook.events';
 import { generateWebhookSecret } from './signing/webhook-signature';
 

@@ -5,7 +5,7 @@
 import { Logger } from '@nestjs/common';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hashToken, issueToken } from './tokens';
+import { hashToken, issueToken } from '@team-inbox/platform';
 
 export const BOOTSTRAP_ADMIN_TOKEN_HASH = Symbol('BOOTSTRAP_ADMIN_TOKEN_HASH');
 

@@ -1,14 +1,6 @@
-export * from './auth/access.decorators';
-export { AuthGuard } from './auth/auth.guard';
-export * from './auth/auth-throttle';
-export * from './auth/request-context';
 export * from './bootstrap-admin';
 export * from './domain/team.events';
-export { IdempotentPost, assertIdempotencyKeyWellFormed, recordIdempotentAnswers } from './idempotency/idempotency';
-export * from './principal';
-export * from './secrets/secret-box';
 export * from './team-directory';
 export * from './team.module';
 export * from './team.projection';
-export * from './tokens';
 export { READ_YOUR_WRITES_MS } from './http/members.controller';

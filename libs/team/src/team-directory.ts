@@ -5,9 +5,9 @@ import { BOOTSTRAP_ADMIN } from '@team-inbox/core';
 import { READ_MODEL_DB } from '@team-inbox/projections';
 import { BOOTSTRAP_ADMIN_TOKEN_HASH } from './bootstrap-admin';
 import type { MemberRole } from './domain/team.events';
-import type { Principal } from './principal';
-import { SecretBox } from './secrets/secret-box';
-import { hashToken, hashesMatch, tokenIdOf } from './tokens';
+import type { Principal } from '@team-inbox/platform';
+import { SecretBox } from '@team-inbox/platform';
+import { hashToken, hashesMatch, tokenIdOf } from '@team-inbox/platform';
 
 export interface MemberView {
   id: string;

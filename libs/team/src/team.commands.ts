@@ -28,9 +28,9 @@ import {
   type MemberRole,
   type TeamEvent,
 } from './domain/team.events';
-import { SecretBox } from './secrets/secret-box';
+import { SecretBox } from '@team-inbox/platform';
 import type { MemberView } from './team-directory';
-import { issueToken } from './tokens';
+import { issueToken } from '@team-inbox/platform';
 
 /** A claim whose member never joined (its process stopped in between) is given up after this long. */
 export const ABANDONED_EMAIL_CLAIM_MS = 60_000;

@@ -5,7 +5,7 @@
 import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { EVENT_STORE, positionToString, type EventStore } from '@team-inbox/event-store';
 import { ProcessManagers, ProjectionProgress } from '@team-inbox/projections';
-import { Public } from '@team-inbox/team';
+import { Public } from '@team-inbox/platform';
 import { readModelLagMs } from './read-model-lag';
 
 export interface HealthReport {

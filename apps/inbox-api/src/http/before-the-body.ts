@@ -31,8 +31,8 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import type { RequestHeadCheck } from '@team-inbox/integrations';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthGuard } from '@team-inbox/team';
-import { PUBLIC_ROUTE, assertIdempotencyKeyWellFormed } from '@team-inbox/team';
+import type { AuthGuard } from '@team-inbox/platform';
+import { PUBLIC_ROUTE, assertIdempotencyKeyWellFormed } from '@team-inbox/platform';
 
 /** Methods whose body Fastify never reads. */
 const BODYLESS_METHODS = new Set(['GET', 'HEAD', 'TRACE']);

@@ -10,7 +10,7 @@
  * dist/web is served.
  */
 import fastifyStatic from '@fastify/static';
-import { JSON_CONTENT_TYPE } from '@team-inbox/core';
+import { JSON_CONTENT_TYPE } from '@team-inbox/platform';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { existsSync, readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';

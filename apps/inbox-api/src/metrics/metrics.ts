@@ -15,7 +15,7 @@ import {
 import { InboundWebhooks } from '@team-inbox/integrations';
 import { WebhookSender } from '@team-inbox/outbound-webhooks';
 import { ProjectionProgress } from '@team-inbox/projections';
-import { AllowedRoles } from '@team-inbox/team';
+import { AllowedRoles } from '@team-inbox/platform';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Observable, Subscription } from 'rxjs';

@@ -14,16 +14,11 @@ import {
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { NoFieldsPipe, NotFoundError, UnprocessableError, idFor, type CommandContext } from '@team-inbox/core';
+import { NotFoundError, UnprocessableError, idFor, type CommandContext } from '@team-inbox/core';
+import { NoFieldsPipe } from '@team-inbox/platform';
 import { EVENT_STORE, positionToString, type EventStore } from '@team-inbox/event-store';
-import {
-  AllowedRoles,
-  CurrentPrincipal,
-  IdempotentPost,
-  TeamDirectory,
-  requestContext,
-  type Principal,
-} from '@team-inbox/team';
+import { TeamDirectory } from '@team-inbox/team';
+import { AllowedRoles, CurrentPrincipal, IdempotentPost, requestContext, type Principal } from '@team-inbox/platform';
 import type { FastifyReply } from 'fastify';
 import { ExecuteConversationCommand, type ConversationCommandResult } from '../conversation-command';
 import { ConversationOwners } from '../customers/conversation-owners';

@@ -12,7 +12,8 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { EmailAddress, trimString } from '@team-inbox/core';
+import { trimString } from '@team-inbox/core';
+import { EmailAddress } from '@team-inbox/platform';
 
 /** API.md: a message body is 1 to 20,000 characters (longer is 413, as for a body over 1 MiB). */
 export const MAX_MESSAGE_CHARACTERS = 20_000;

@@ -3,7 +3,7 @@ import { Body, Controller, HttpCode, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { positionToString } from '@team-inbox/event-store';
-import { AllowedRoles, CurrentPrincipal, IdempotentPost, requestContext, type Principal } from '@team-inbox/team';
+import { AllowedRoles, CurrentPrincipal, IdempotentPost, requestContext, type Principal } from '@team-inbox/platform';
 import { RecordStoreEventCommand, type StoreEventOutcome } from './record-store-event.command';
 import { StoreEventAcceptedResponse, StoreEventDto } from './store-events.dto';
 

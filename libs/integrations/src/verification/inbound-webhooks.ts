@@ -13,7 +13,8 @@ import {
 import { CommandBus } from '@nestjs/cqrs';
 import { RecordStoreEventCommand, type StoreEventInput, type StoreEventOutcome } from '@team-inbox/conversations';
 import { NotFoundError } from '@team-inbox/core';
-import { TeamDirectory, requestContext, type IntegrationWebhookSettings } from '@team-inbox/team';
+import { TeamDirectory, type IntegrationWebhookSettings } from '@team-inbox/team';
+import { requestContext } from '@team-inbox/platform';
 import { Subject } from 'rxjs';
 import { isWellFormedSignature, signatureMatches } from './hmac-signature';
 

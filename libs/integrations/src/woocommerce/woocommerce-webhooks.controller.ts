@@ -7,7 +7,7 @@
  */
 import { Controller, HttpCode, Param, Req } from '@nestjs/common';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
-import { IdempotentPost, Public } from '@team-inbox/team';
+import { IdempotentPost, Public } from '@team-inbox/platform';
 import { INTEGRATION_ID_PIPE, InboundWebhooks, headerValue, rawBodyOf } from '../verification/inbound-webhooks';
 import { parseWebhookBody } from '../verification/json-with-large-integers';
 import { WOOCOMMERCE_ORDER_TOPICS, isWooCommerceOrderTopic, wooCommerceOrderEvent } from './woocommerce-orders';

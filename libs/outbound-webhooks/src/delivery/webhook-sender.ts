@@ -6,7 +6,7 @@
  * crash was not recorded, and is sent again. Off where `OUTBOUND_WEBHOOKS=off`.
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { SecretBox } from '@team-inbox/team';
+import { SecretBox } from '@team-inbox/platform';
 import { Subject } from 'rxjs';
 import { OUTBOUND_WEBHOOKS_CONFIG, type OutboundWebhooksConfig } from '../outbound-webhooks.config';
 import { signWebhook } from '../signing/webhook-signature';

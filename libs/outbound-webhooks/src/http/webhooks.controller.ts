@@ -14,16 +14,11 @@ import {
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ConflictError, NoFieldsPipe, NotFoundError } from '@team-inbox/core';
+import { ConflictError, NotFoundError } from '@team-inbox/core';
+import { NoFieldsPipe } from '@team-inbox/platform';
 import type { Position } from '@team-inbox/event-store';
-import {
-  AllowedRoles,
-  CurrentPrincipal,
-  IdempotentPost,
-  READ_YOUR_WRITES_MS,
-  requestContext,
-  type Principal,
-} from '@team-inbox/team';
+import { READ_YOUR_WRITES_MS } from '@team-inbox/team';
+import { AllowedRoles, CurrentPrincipal, IdempotentPost, requestContext, type Principal } from '@team-inbox/platform';
 import { Outbox, type Delivery, type Webhook } from '../delivery/outbox';
 import { WebhookDispatcher } from '../delivery/webhook-dispatcher';
 import { WebhookSender } from '../delivery/webhook-sender';

@@ -3,10 +3,9 @@
  * (IntegrationRegistered, IntegrationWebhookSecretSet), and `member-email-<uuid>`, which holds an email for one active member at a time
  * so that two concurrent sign-ups with one address cannot both succeed. Tokens are recorded as hashes.
  */
-export type MemberRole = 'admin' | 'agent' | 'auditor';
-export const MEMBER_ROLES: readonly MemberRole[] = ['agent', 'admin', 'auditor'];
+import type { MemberRole } from '@team-inbox/core';
 
-export type Role = MemberRole | 'integration';
+export { MEMBER_ROLES, type MemberRole, type Role } from '@team-inbox/core';
 
 type Event<Type extends string, Data> = { type: Type; data: Data };
 

@@ -1,8 +1,8 @@
 /** `GET /me`: who a token stands for, so that a client (the web UI) can greet and act as that member. */
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { AllowedRoles, CurrentPrincipal } from '../auth/access.decorators';
-import type { Principal } from '../principal';
+import { AllowedRoles, CurrentPrincipal } from '@team-inbox/platform';
+import type { Principal } from '@team-inbox/platform';
 
 export class MeResponse {
   @ApiProperty({ description: 'The member or integration id (the bootstrap admin: "bootstrap-admin")' }) id!: string;

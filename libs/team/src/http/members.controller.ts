@@ -14,13 +14,13 @@ import {
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { NoFieldsPipe } from '@team-inbox/core';
+import { NoFieldsPipe } from '@team-inbox/platform';
 import type { FastifyReply } from 'fastify';
 import { ProcessManagers, ProjectionProgress } from '@team-inbox/projections';
-import { AllowedRoles, CurrentPrincipal } from '../auth/access.decorators';
-import { requestContext } from '../auth/request-context';
-import { IdempotentPost } from '../idempotency/idempotency';
-import type { Principal } from '../principal';
+import { AllowedRoles, CurrentPrincipal } from '@team-inbox/platform';
+import { requestContext } from '@team-inbox/platform';
+import { IdempotentPost } from '@team-inbox/platform';
+import type { Principal } from '@team-inbox/platform';
 import { AddMemberCommand, RemoveMemberCommand } from '../team.commands';
 import { TeamDirectory, type MemberPageKey } from '../team-directory';
 import {

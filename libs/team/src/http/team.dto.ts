@@ -2,7 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsDefined, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { MEMBER_ROLES, type MemberRole } from '../domain/team.events';
-import { EmailAddress, trimString } from '@team-inbox/core';
+import { trimString } from '@team-inbox/core';
+import { EmailAddress } from '@team-inbox/platform';
 
 export class AddMemberDto {
   @ApiProperty({ example: 'Grace Hopper', minLength: 1, maxLength: 200 })

@@ -1,5 +1,5 @@
 import { SetMetadata, createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { Role } from '../domain/team.events';
+import type { Role } from '@team-inbox/core';
 import type { Principal } from '../principal';
 
 export const PUBLIC_ROUTE = 'team-inbox:public';

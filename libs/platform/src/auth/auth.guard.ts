@@ -20,12 +20,12 @@ import {
 import { Reflector } from '@nestjs/core';
 import { EVENT_STORE, type EventStore } from '@team-inbox/event-store';
 import { ProjectionProgress } from '@team-inbox/projections';
-import type { Role } from '../domain/team.events';
+import type { Role } from '@team-inbox/core';
 import type { Principal } from '../principal';
-import { TeamDirectory } from '../team-directory';
 import { tokenIdOf } from '../tokens';
 import { ALLOWED_ROLES, PUBLIC_ROUTE, type AuthenticatedRequest } from './access.decorators';
 import { AuthThrottle } from './auth-throttle';
+import { TokenAuthenticator } from './token-authenticator';
 
 /** How long a request with a token not yet in the read models waits for them to catch up. */
 const CATCH_UP_MS = 2000;
@@ -45,7 +45,7 @@ export interface HttpReply {
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly directory: TeamDirectory,
+    private readonly directory: TokenAuthenticator,
     private readonly projector: ProjectionProgress,
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     private readonly throttle: AuthThrottle,

@@ -1,5 +1,4 @@
-import type { Actor } from '@team-inbox/core';
-import type { Role } from './domain/team.events';
+import type { Actor, Role } from '@team-inbox/core';
 
 /** Who is calling: an authenticated token's owner. */
 export interface Principal {

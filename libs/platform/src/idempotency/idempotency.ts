@@ -40,7 +40,8 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import type { Actor, Clock } from '@team-inbox/core';
-import { CLOCK, IDEMPOTENCY_WINDOW_MS, JSON_CONTENT_TYPE, deterministicUuid } from '@team-inbox/core';
+import { CLOCK, IDEMPOTENCY_WINDOW_MS, deterministicUuid } from '@team-inbox/core';
+import { JSON_CONTENT_TYPE } from '../http/json-content-type';
 import {
   EVENT_STORE,
   WrongExpectedRevisionError,

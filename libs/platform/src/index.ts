@@ -1,0 +1,13 @@
+export * from './auth/access.decorators';
+export { AuthGuard, type HttpReply, type HttpRequest } from './auth/auth.guard';
+export * from './auth/auth-throttle';
+export * from './auth/request-context';
+export * from './auth/token-authenticator';
+export * from './http/email-address';
+export * from './http/json-content-type';
+export * from './http/no-fields.pipe';
+export { IdempotentPost, assertIdempotencyKeyWellFormed, recordIdempotentAnswers } from './idempotency/idempotency';
+export * from './platform.module';
+export * from './principal';
+export * from './secrets/secret-box';
+export * from './tokens';
