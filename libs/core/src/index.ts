@@ -6,3 +6,4 @@ export * from './keyed-lock';
 export * from './trim-string';
 export * from './roles';
 export * from './clock';
+export * from './command-handling';

@@ -3,13 +3,11 @@
  * rules. `given` the events so far, `when` a command, `then` the events it causes (or that it throws, or
  * that nothing happens).
  */
-export interface Decider<State, Command, Event> {
-  initialState: State;
-  evolve(state: State, event: Event): State;
-  decide(command: Command, state: State): Event[];
-}
+import type { Decider, DomainEvent } from '../command-handling/decider';
 
-export function deciderSpecification<State, Command, Event>(decider: Decider<State, Command, Event>) {
+export function deciderSpecification<State, Command, Event extends DomainEvent>(
+  decider: Decider<State, Command, Event>,
+) {
   return (given: Event[]) => ({
     when: (command: Command) => {
       const run = (): Event[] => decider.decide(command, given.reduce(decider.evolve, decider.initialState));

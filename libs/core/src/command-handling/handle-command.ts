@@ -1,0 +1,200 @@
+/**
+ * The one way a command reaches the log: read the stream (or what a fold cache remembers of it), fold it,
+ * decide, append at the revision read. Where another writer appended first, the command is decided again
+ * on what it appended, a bounded number of times, so that no command is lost and revisions stay gap-free;
+ * where the caller fixed the revision (`If-Match`), a different one is the caller's business: the typed
+ * precondition failure, with the stream as it is now.
+ */
+import {
+  WrongExpectedRevisionError,
+  collect,
+  type EventStore,
+  type NewEvent,
+  type Position,
+  type RecordedEvent,
+  type StreamRevision,
+} from '@team-inbox/event-store';
+import { ConflictError } from '../domain-errors';
+import { eventMetadata, type CommandContext } from '../event-metadata';
+import type { Decider, DomainEvent, Recorded } from './decider';
+import type { FoldCache, FoldedStream } from './fold-cache';
+import type { IdempotencyPolicy } from './idempotency-policy';
+
+/** Enough for a burst of writers on one stream; past it the caller hears 409 and may retry. */
+export const MAX_COMMAND_ATTEMPTS = 25;
+
+export interface HandleCommandOptions<State> {
+  /** Who, when, why: carried into every event's metadata. */
+  context: CommandContext;
+  /** The id of the `index`th event appended: derived from the retry key where a retry must write the same ones. */
+  eventId(index: number): string;
+  /** Fixed by the caller: carry the command out only where the stream is at this revision. */
+  expectedRevision?: StreamRevision | 'no_stream';
+  /** The error for a fixed revision the stream is not at, given the stream as it is now. */
+  preconditionFailed?(current: FoldedStream<State>): Error;
+  /** Where folds are kept between commands. Commands on one stream must then take turns in this process. */
+  cache?: FoldCache<State>;
+  /** How an earlier execution of a retried command is found in the stream (read whole, then). */
+  idempotency?: IdempotencyPolicy;
+  /** Given on the append that creates the stream: its events may be removed once older than this. */
+  maxAgeMs?: number;
+  /** The 409's message where other writers kept appending first; a generic one otherwise. */
+  keptChanging?: string;
+  maxAttempts?: number;
+}
+
+export interface CommandOutcome<State, Event extends DomainEvent> {
+  /** What this command appended, as recorded (none where it changed nothing or was answered before). */
+  events: Recorded<Event>[];
+  /** The state after the command (as of the earlier execution's events, where it was a retry). */
+  state: State;
+  /** The stream's last revision after the command; undefined where the stream does not exist. */
+  revision: StreamRevision | undefined;
+  /** The position of the last event appended, or of the stream's last event where none was. */
+  position: Position | undefined;
+  /** An earlier execution of this command was found in the stream, and answered again. */
+  replayed: boolean;
+}
+
+export async function handleCommand<State, Command, Event extends DomainEvent>(
+  store: EventStore,
+  streamId: string,
+  decider: Decider<State, Command, Event>,
+  command: Command,
+  options: HandleCommandOptions<State>,
+): Promise<CommandOutcome<State, Event>> {
+  const { context, cache, idempotency } = options;
+  const maxAttempts = options.maxAttempts ?? MAX_COMMAND_ATTEMPTS;
+  const fold = (from: FoldedStream<State>, events: readonly RecordedEvent[]): FoldedStream<State> => {
+    let { state } = from;
+    for (const event of events) {
+      if (!decider.isEvent || decider.isEvent(event)) state = decider.evolve(state, event as unknown as Event);
+    }
+    const last = events.at(-1);
+    return {
+      state,
+      length: from.length + events.length,
+      last: last ? { revision: last.revision, position: last.position } : from.last,
+    };
+  };
+  const nothing: FoldedStream<State> = { state: decider.initialState, length: 0, last: undefined };
+  const read = async (): Promise<FoldedStream<State>> => {
+    const known = cache?.get(streamId) ?? nothing;
+    const folded = fold(known, await collect(store.readStream(streamId, { fromRevision: BigInt(known.length) })));
+    if (folded.last) cache?.remember(streamId, folded);
+    return folded;
+  };
+
+  // A command that may be a retry looks through the whole stream for its earlier execution.
+  if (idempotency && context.idempotencyKey !== undefined) {
+    const events = await collect(store.readStream(streamId));
+    const earlier = idempotency.findEarlierExecution(events, context);
+    if (earlier !== undefined) {
+      const upTo = fold(nothing, events.slice(0, earlier + 1));
+      return {
+        events: [],
+        state: upTo.state,
+        revision: upTo.last!.revision,
+        position: upTo.last!.position,
+        replayed: true,
+      };
+    }
+    if (events.length > 0) cache?.remember(streamId, fold(nothing, events));
+  }
+
+  // What the cache remembers is trusted for an append: the store's revision check catches whatever another
+  // process appended since. An answer that appends nothing (nothing to do, a refusal, a failed
+  // precondition) is given only on what was just read.
+  let remembered = cache?.get(streamId);
+  for (let attempt = 1; ;) {
+    const stream = remembered ?? (await read());
+    const onRemembered = remembered !== undefined;
+    remembered = undefined;
+    if (options.expectedRevision !== undefined && (stream.last?.revision ?? 'no_stream') !== options.expectedRevision) {
+      if (onRemembered) continue;
+      throw preconditionFailed(options, stream);
+    }
+    let decided: Event[];
+    try {
+      decided = decider.decide(command, stream.state);
+    } catch (error) {
+      if (onRemembered) continue;
+      throw error;
+    }
+    if (decided.length === 0) {
+      if (onRemembered) continue;
+      return {
+        events: [],
+        state: stream.state,
+        revision: stream.last?.revision,
+        position: stream.last?.position,
+        replayed: false,
+      };
+    }
+
+    const metadata = eventMetadata(context);
+    const newEvents: NewEvent[] = decided.map((event, index) => ({
+      id: options.eventId(index),
+      type: event.type,
+      data: event.data,
+      metadata,
+    }));
+    try {
+      const appended = await store.append(streamId, newEvents, {
+        expectedRevision: stream.last?.revision ?? 'no_stream',
+        ...(options.maxAgeMs !== undefined && stream.last === undefined ? { maxAgeMs: options.maxAgeMs } : {}),
+      });
+      const firstRevision = appended.nextRevision - BigInt(newEvents.length) + 1n;
+      const recorded = newEvents.map((event, index): RecordedEvent => ({
+        ...event,
+        streamId,
+        metadata,
+        revision: firstRevision + BigInt(index),
+        position: appended.position,
+        recordedAt: context.occurredAt,
+      }));
+      const after = fold(stream, recorded);
+      cache?.remember(streamId, after);
+      return {
+        events: recorded as Recorded<Event>[],
+        state: after.state,
+        revision: appended.nextRevision,
+        position: appended.position,
+        replayed: false,
+      };
+    } catch (error) {
+      if (!(error instanceof WrongExpectedRevisionError)) throw error;
+      if (options.expectedRevision !== undefined) throw preconditionFailed(options, await read());
+      if (attempt++ >= maxAttempts) {
+        throw new ConflictError(
+          options.keptChanging ??
+            `${streamId} kept changing while this command was tried ${maxAttempts} times; retry it`,
+        );
+      }
+    }
+  }
+}
+
+function preconditionFailed<State>(options: HandleCommandOptions<State>, current: FoldedStream<State>): Error {
+  return (
+    options.preconditionFailed?.(current) ??
+    new ConflictError(`The stream is at revision ${current.last?.revision ?? 'none'}, not the one expected`)
+  );
+}
+
+/** A stream read and folded, for a rule that needs what another stream says (read, never appended to). */
+export async function aggregateStream<State, Event extends DomainEvent>(
+  store: EventStore,
+  streamId: string,
+  decider: Pick<Decider<State, never, Event>, 'initialState' | 'evolve' | 'isEvent'>,
+): Promise<FoldedStream<State>> {
+  let state = decider.initialState;
+  let length = 0;
+  let last: FoldedStream<State>['last'];
+  for await (const event of store.readStream(streamId)) {
+    if (!decider.isEvent || decider.isEvent(event)) state = decider.evolve(state, event as unknown as Event);
+    length++;
+    last = { revision: event.revision, position: event.position };
+  }
+  return { state, length, last };
+}
