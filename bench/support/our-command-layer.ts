@@ -5,8 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { CommandContext } from '../../libs/core/src';
-import { ExecuteConversationCommand } from '../../libs/conversations/src/conversation-command';
-import { ExecuteConversationCommandHandler } from '../../libs/conversations/src/execute-conversation-command.handler';
+import { ConversationCommandCore } from '../../libs/conversations/src/commands/conversation-command-core';
 import { SqliteEventStore } from '../../libs/event-store/src/sqlite/sqlite-event-store';
 import { BOB, commandForStep, runCommandWorkload, type WorkloadResult } from './command-workload';
 
@@ -15,7 +14,7 @@ export async function runOurCommandLayer(
   options: { conversations: number; inFlight: number },
 ): Promise<WorkloadResult> {
   const store = new SqliteEventStore({ filename: join(dir, 'events.sqlite') });
-  const handler = new ExecuteConversationCommandHandler(store);
+  const conversations = new ConversationCommandCore(store);
   const ids = Array.from({ length: options.conversations }, () => randomUUID());
   // Open before the clock starts, as Emmett's connection is: a first append starts the store's writer thread.
   await store.append('bench-warm-up', [{ id: randomUUID(), type: 'WarmedUp', data: {} }], { expectedRevision: 'any' });
@@ -26,7 +25,7 @@ export async function runOurCommandLayer(
         occurredAt: new Date(),
         correlationId: randomUUID(),
       };
-      await handler.execute(new ExecuteConversationCommand(commandForStep(ids[conversation], step), context));
+      await conversations.execute(commandForStep(ids[conversation], step), context);
     });
   } finally {
     await store.close();

@@ -2,7 +2,8 @@ import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ConversationOwners } from './customers/conversation-owners';
 import { CustomerLinks } from './customers/customer-links';
-import { ExecuteConversationCommandHandler } from './execute-conversation-command.handler';
+import { ConversationCommandCore } from './commands/conversation-command-core';
+import { CONVERSATION_COMMAND_HANDLERS } from './commands/conversation.commands';
 import { ConversationsController } from './http/conversations.controller';
 import { MemberRemovalProcessManager } from './member-removal.process-manager';
 import { RecordStoreEventHandler } from './store-events/record-store-event.command';
@@ -12,7 +13,8 @@ import { StoreEventsController } from './store-events/store-events.controller';
   imports: [CqrsModule],
   controllers: [ConversationsController, StoreEventsController],
   providers: [
-    ExecuteConversationCommandHandler,
+    ConversationCommandCore,
+    ...CONVERSATION_COMMAND_HANDLERS,
     RecordStoreEventHandler,
     CustomerLinks,
     ConversationOwners,

@@ -1,4 +1,5 @@
-export * from './conversation-command';
+export * from './commands/conversation-command-core';
+export * from './commands/conversation.commands';
 export * from './conversation-summaries.projection';
 export * from './conversations.module';
 export * from './domain/conversation.decider';

@@ -24,7 +24,7 @@ import {
   type ProcessProgress,
 } from '@team-inbox/projections';
 import { TeamDirectory } from '@team-inbox/team';
-import { ExecuteConversationCommand } from './conversation-command';
+import { UnassignRemovedMemberCommand } from './commands/conversation.commands';
 
 const CHECKPOINT = 'member-removal';
 const RETRY_DELAY_MS = 1000;
@@ -134,16 +134,13 @@ export class MemberRemovalProcessManager
   private async unassign(conversationId: string, memberId: string, cause: RecordedEvent): Promise<void> {
     const { correlationId } = cause.metadata as { correlationId?: unknown };
     await this.commandBus.execute(
-      new ExecuteConversationCommand(
-        { type: 'UnassignRemovedMember', conversationId, memberId },
-        {
-          actor: systemActor(CHECKPOINT),
-          occurredAt: new Date(),
-          correlationId: typeof correlationId === 'string' ? correlationId : cause.id,
-          causationId: cause.id,
-          idempotencyKey: `${CHECKPOINT}/${cause.id}`,
-        },
-      ),
+      new UnassignRemovedMemberCommand(conversationId, memberId, {
+        actor: systemActor(CHECKPOINT),
+        occurredAt: new Date(),
+        correlationId: typeof correlationId === 'string' ? correlationId : cause.id,
+        causationId: cause.id,
+        idempotencyKey: `${CHECKPOINT}/${cause.id}`,
+      }),
     );
   }
 }

@@ -13,12 +13,17 @@
  * integration's own (`isOwn`): links written before conversations had owners can name another's.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import { deterministicUuid, eventMetadata, type CommandContext } from '@team-inbox/core';
-import { EVENT_STORE, collect, type EventStore } from '@team-inbox/event-store';
+import {
+  aggregateStream,
+  deterministicUuid,
+  handleCommand,
+  type CommandContext,
+  type Decider,
+  type DomainEvent,
+} from '@team-inbox/core';
+import { EVENT_STORE, type EventStore, type StreamRevision } from '@team-inbox/event-store';
 
-type Event<Type extends string, Data> = { type: Type; data: Data };
-
-export type CustomerConversationLinked = Event<
+export type CustomerConversationLinked = DomainEvent<
   'CustomerConversationLinked',
   { conversationId: string; integrationId: string; customerId: string | null; email: string | null }
 >;
@@ -48,6 +53,44 @@ export function customerStreams(customer: CustomerReference): string[] {
   return streams;
 }
 
+/** A customer stream's links, oldest first. */
+export interface CustomerLinksState {
+  links: readonly CustomerConversationLinked['data'][];
+}
+
+export type LinkCustomerConversation = {
+  type: 'LinkConversation';
+  conversationId: string;
+  customer: CustomerReference;
+  /** Only where the stream links no conversation yet. */
+  onlyWhereNone: boolean;
+};
+
+/**
+ * A customer stream's rule: a conversation becomes the customer's most recent by a link, unless it is that
+ * already (a retry appends nothing), or, `onlyWhereNone`, unless one is linked.
+ */
+export const customerLinksDecider: Decider<CustomerLinksState, LinkCustomerConversation, CustomerConversationLinked> = {
+  initialState: { links: [] },
+  evolve: (state, event) => ({ links: [...state.links, event.data] }),
+  decide({ conversationId, customer, onlyWhereNone }, { links }) {
+    const mostRecent = links.at(-1)?.conversationId;
+    if (mostRecent === conversationId || (onlyWhereNone && mostRecent !== undefined)) return [];
+    return [
+      {
+        type: 'CustomerConversationLinked',
+        data: {
+          conversationId,
+          integrationId: customer.integrationId,
+          customerId: customer.id ?? null,
+          email: customer.email ?? null,
+        },
+      },
+    ];
+  },
+  isEvent: (event) => event.type === 'CustomerConversationLinked',
+};
+
 /** Whether a linked conversation is the integration's own: started as its customer's, or not started yet. */
 export type IsOwnConversation = (conversationId: string) => Promise<boolean>;
 
@@ -63,8 +106,12 @@ export interface CustomerStreamState {
   /** The most recent conversation linked, if any. */
   conversationId: string | undefined;
   /** The stream's revision as read: what a claim must append at. */
-  revision: bigint | 'no_stream';
-  linked: ReadonlySet<string>;
+  revision: StreamRevision | 'no_stream';
+}
+
+/** A claim's stream moved since it was read: someone else linked a conversation first. */
+export class CustomerLinkedMeanwhileError extends Error {
+  override readonly name = 'CustomerLinkedMeanwhileError';
 }
 
 @Injectable()
@@ -72,18 +119,9 @@ export class CustomerLinks {
   constructor(@Inject(EVENT_STORE) private readonly eventStore: EventStore) {}
 
   async read(streamId: string, linkedBy?: string): Promise<CustomerStreamState> {
-    const events = await collect(this.eventStore.readStream(streamId));
-    const links = events
-      .filter((event) => event.type === 'CustomerConversationLinked')
-      .map((event) => event.data as CustomerConversationLinked['data'])
-      .filter((link) => linkedBy === undefined || link.integrationId === linkedBy);
-    const ids = links.map((link) => link.conversationId);
-    return {
-      streamId,
-      conversationId: ids.at(-1),
-      revision: events.at(-1)?.revision ?? 'no_stream',
-      linked: new Set(ids),
-    };
+    const { state, last } = await aggregateStream(this.eventStore, streamId, customerLinksDecider);
+    const links = state.links.filter((link) => linkedBy === undefined || link.integrationId === linkedBy);
+    return { streamId, conversationId: links.at(-1)?.conversationId, revision: last?.revision ?? 'no_stream' };
   }
 
   /**
@@ -108,7 +146,7 @@ export class CustomerLinks {
   }
 
   /**
-   * Links the conversation at the revision read, and fails with WrongExpectedRevisionError where the
+   * Links the conversation at the revision read, and fails with CustomerLinkedMeanwhileError where the
    * stream moved since: someone else linked a conversation first.
    */
   async claim(
@@ -117,7 +155,8 @@ export class CustomerLinks {
     customer: CustomerReference,
     context: CommandContext,
   ): Promise<void> {
-    await this.eventStore.append(state.streamId, [this.linkEvent(state, conversationId, customer, context)], {
+    await this.linkIn(state.streamId, conversationId, customer, context, {
+      onlyWhereNone: false,
       expectedRevision: state.revision,
     });
   }
@@ -134,34 +173,30 @@ export class CustomerLinks {
     { onlyWhereNone = false } = {},
   ): Promise<void> {
     for (const streamId of customerStreams(customer)) {
-      const state = await this.read(streamId);
-      if (state.conversationId === conversationId || (onlyWhereNone && state.conversationId)) continue;
-      await this.eventStore.append(streamId, [this.linkEvent(state, conversationId, customer, context)], {
-        expectedRevision: 'any',
-      });
+      await this.linkIn(streamId, conversationId, customer, context, { onlyWhereNone });
     }
   }
 
-  private linkEvent(
-    state: CustomerStreamState,
+  private async linkIn(
+    streamId: string,
     conversationId: string,
     customer: CustomerReference,
     context: CommandContext,
-  ) {
-    const linked: CustomerConversationLinked = {
-      type: 'CustomerConversationLinked',
-      data: {
-        conversationId,
-        integrationId: customer.integrationId,
-        customerId: customer.id ?? null,
-        email: customer.email ?? null,
+    { onlyWhereNone, expectedRevision }: { onlyWhereNone: boolean; expectedRevision?: StreamRevision | 'no_stream' },
+  ): Promise<void> {
+    await handleCommand(
+      this.eventStore,
+      streamId,
+      customerLinksDecider,
+      { type: 'LinkConversation', conversationId, customer, onlyWhereNone },
+      {
+        context,
+        // The same link from a retry at the same revision is the same event: the store does not write it twice.
+        eventId: (_, stream) =>
+          deterministicUuid('customer-link', streamId, conversationId, String(stream.last?.revision ?? 'no_stream')),
+        expectedRevision,
+        preconditionFailed: () => new CustomerLinkedMeanwhileError(`${streamId} moved since it was read`),
       },
-    };
-    return {
-      // The same link from a retry at the same revision is the same event: the store does not write it twice.
-      id: deterministicUuid('customer-link', state.streamId, conversationId, String(state.revision)),
-      ...linked,
-      metadata: eventMetadata(context),
-    };
+    );
   }
 }

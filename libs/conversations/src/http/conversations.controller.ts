@@ -14,16 +14,21 @@ import {
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { NotFoundError, UnprocessableError, idFor, type CommandContext } from '@team-inbox/core';
+import { NotFoundError } from '@team-inbox/core';
 import { NoFieldsPipe } from '@team-inbox/platform';
 import { EVENT_STORE, positionToString, type EventStore } from '@team-inbox/event-store';
-import { TeamDirectory } from '@team-inbox/team';
 import { AllowedRoles, CurrentPrincipal, IdempotentPost, requestContext, type Principal } from '@team-inbox/platform';
 import type { FastifyReply } from 'fastify';
-import { ExecuteConversationCommand, type ConversationCommandResult } from '../conversation-command';
-import { ConversationOwners } from '../customers/conversation-owners';
-import { CustomerLinks } from '../customers/customer-links';
-import type { ConversationCommand } from '../domain/conversation.decider';
+import type { ConversationCommandResult } from '../commands/conversation-command-core';
+import {
+  AssignConversationCommand,
+  CloseConversationCommand,
+  PostCustomerMessageCommand,
+  ReopenConversationCommand,
+  ReplyToConversationCommand,
+  StartConversationCommand,
+  UnassignConversationCommand,
+} from '../commands/conversation.commands';
 import type { ConversationPage } from '../domain/conversation.view';
 import { readConversationPage } from '../read-conversation-page';
 import { ConversationPageDto, DEFAULT_ENTRIES_PER_PAGE, MAX_PAGE_LIST_BYTES } from './conversation-page.dto';
@@ -45,10 +50,7 @@ const uuid = new ParseUUIDPipe({ errorHttpStatusCode: 400 });
 export class ConversationsController {
   constructor(
     private readonly commandBus: CommandBus,
-    private readonly directory: TeamDirectory,
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
-    private readonly customerLinks: CustomerLinks,
-    private readonly owners: ConversationOwners,
   ) {}
 
   @IdempotentPost()
@@ -60,29 +62,12 @@ export class ConversationsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     assertMessageLength(body.body);
-    const context = requestContext(principal, request);
-    const conversationId = idFor('conversation', context);
-    const messageId = idFor('message', context);
     const customer = { id: body.customer.id, name: body.customer.name ?? null, email: body.customer.email ?? null };
-    const result = await this.run(
-      {
-        type: 'StartConversation',
-        conversationId,
-        customer,
-        subject: body.subject ?? null,
-        messageId,
-        body: body.body,
-        integrationId: principal.actor.id,
-      },
-      context,
-      undefined,
-      reply,
+    const { conversationId, messageId, ...result } = await this.commandBus.execute(
+      new StartConversationCommand(customer, body.subject ?? null, body.body, requestContext(principal, request)),
     );
-    // Before the answer: a store event sent right after it finds this conversation. A crash in between
-    // leaves it unlinked; the client's retry with its Idempotency-Key links it.
-    await this.customerLinks.link(conversationId, { integrationId: principal.actor.id, ...customer }, context);
     void reply.header('location', `/conversations/${conversationId}`);
-    return { ...result, messageId };
+    return { ...this.answer(result, reply), messageId };
   }
 
   @IdempotentPost(':id/messages')
@@ -95,21 +80,14 @@ export class ConversationsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     assertMessageLength(body.body);
-    // An integration's message on another's customer's conversation is 404, as on one that does not exist.
-    await this.owners.assertVisibleTo(principal.actor, conversationId);
     const context = requestContext(principal, request);
-    const messageId = idFor('message', context);
-    const command: ConversationCommand =
+    const expectedRevision = parseIfMatch(request.headers['if-match']);
+    const { messageId, ...result } = await this.commandBus.execute(
       principal.role === 'integration'
-        ? { type: 'PostCustomerMessage', conversationId, messageId, body: body.body }
-        : {
-            type: 'ReplyToConversation',
-            conversationId,
-            memberId: this.replyingMember(principal),
-            messageId,
-            body: body.body,
-          };
-    return { ...(await this.run(command, context, parseIfMatch(request.headers['if-match']), reply)), messageId };
+        ? new PostCustomerMessageCommand(conversationId, body.body, context, expectedRevision)
+        : new ReplyToConversationCommand(conversationId, body.body, context, expectedRevision),
+    );
+    return { ...this.answer(result, reply), messageId };
   }
 
   @IdempotentPost(':id/assign')
@@ -122,13 +100,15 @@ export class ConversationsController {
     @Req() request: HttpRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const assigneeId = this.assignableMember(body.assigneeId, principal);
-    return this.run(
-      { type: 'AssignConversation', conversationId, assigneeId },
-      requestContext(principal, request),
-      parseIfMatch(request.headers['if-match']),
-      reply,
+    const result = await this.commandBus.execute(
+      new AssignConversationCommand(
+        conversationId,
+        body.assigneeId,
+        requestContext(principal, request),
+        parseIfMatch(request.headers['if-match']),
+      ),
     );
+    return this.answer(result, reply);
   }
 
   @IdempotentPost(':id/unassign')
@@ -141,7 +121,7 @@ export class ConversationsController {
     @Req() request: HttpRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.runWithoutFields('UnassignConversation', id, principal, request, reply);
+    return this.runWithoutFields(UnassignConversationCommand, id, principal, request, reply);
   }
 
   @IdempotentPost(':id/close')
@@ -154,7 +134,7 @@ export class ConversationsController {
     @Req() request: HttpRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.runWithoutFields('CloseConversation', id, principal, request, reply);
+    return this.runWithoutFields(CloseConversationCommand, id, principal, request, reply);
   }
 
   @IdempotentPost(':id/reopen')
@@ -167,7 +147,7 @@ export class ConversationsController {
     @Req() request: HttpRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.runWithoutFields('ReopenConversation', id, principal, request, reply);
+    return this.runWithoutFields(ReopenConversationCommand, id, principal, request, reply);
   }
 
   /**
@@ -207,49 +187,24 @@ export class ConversationsController {
     return page;
   }
 
-  private runWithoutFields(
-    type: 'UnassignConversation' | 'CloseConversation' | 'ReopenConversation',
+  private async runWithoutFields(
+    Intent: typeof UnassignConversationCommand | typeof CloseConversationCommand | typeof ReopenConversationCommand,
     conversationId: string,
     principal: Principal,
     request: HttpRequest,
     reply: FastifyReply,
   ) {
     const context = requestContext(principal, request);
-    return this.run({ type, conversationId }, context, parseIfMatch(request.headers['if-match']), reply);
+    const result = await this.commandBus.execute(
+      new Intent(conversationId, context, parseIfMatch(request.headers['if-match'])),
+    );
+    return this.answer(result, reply);
   }
 
-  private async run(
-    command: ConversationCommand,
-    context: CommandContext,
-    expectedRevision: bigint | undefined,
-    reply: FastifyReply,
-  ) {
-    const result: ConversationCommandResult = await this.commandBus.execute(
-      new ExecuteConversationCommand(command, context, expectedRevision),
-    );
+  /** A command's answer: the conversation's summary and the log position, its revision as the ETag. */
+  private answer(result: ConversationCommandResult, reply: FastifyReply) {
     void reply.header('etag', `"${result.conversation.revision}"`);
     return { ...result.conversation, position: positionToString(result.position) };
-  }
-
-  /** Only a team member can reply: the bootstrap admin is no member and cannot be assigned. */
-  private replyingMember(principal: Principal): string {
-    if (principal.actor.type !== 'member') {
-      throw new UnprocessableError('The bootstrap admin is not a team member and cannot reply; use a member token');
-    }
-    return principal.actor.id;
-  }
-
-  private assignableMember(requested: string, principal: Principal): string {
-    const memberId = requested.toLowerCase() === 'me' ? principal.actor.id : requested.toLowerCase();
-    if (requested.toLowerCase() === 'me' && principal.actor.type !== 'member') {
-      throw new UnprocessableError('"me" is the bootstrap admin, who is not a team member and cannot be assigned');
-    }
-    const member = this.directory.activeMember(memberId);
-    if (!member) throw new UnprocessableError(`assigneeId ${memberId} is not an active team member`);
-    if (member.role === 'auditor') {
-      throw new UnprocessableError(`assigneeId ${memberId} is an auditor; only agents and admins can be assigned`);
-    }
-    return member.id;
   }
 }
 

@@ -17,20 +17,28 @@
  * in its receipt, in the log.
  */
 import { Inject } from '@nestjs/common';
-import { Command, CommandHandler, CommandBus, type ICommandHandler } from '@nestjs/cqrs';
-import { ConflictError, KeyedLock, deterministicUuid, eventMetadata, type CommandContext } from '@team-inbox/core';
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import {
-  EVENT_STORE,
-  WrongExpectedRevisionError,
-  collect,
-  type EventStore,
-  type Position,
-} from '@team-inbox/event-store';
+  ConflictError,
+  KeyedLock,
+  aggregateStream,
+  deterministicUuid,
+  handleCommand,
+  type CommandContext,
+  type Decider,
+  type DomainEvent,
+} from '@team-inbox/core';
+import { EVENT_STORE, type EventStore, type Position } from '@team-inbox/event-store';
 import { randomUUID } from 'node:crypto';
-import { ExecuteConversationCommand, type ConversationCommandResult } from '../conversation-command';
+import { ConversationCommandCore } from '../commands/conversation-command-core';
 import type { Customer } from '../domain/conversation.events';
 import { ConversationOwners } from '../customers/conversation-owners';
-import { CustomerLinks, customerStreams, type CustomerReference } from '../customers/customer-links';
+import {
+  CustomerLinkedMeanwhileError,
+  CustomerLinks,
+  customerStreams,
+  type CustomerReference,
+} from '../customers/customer-links';
 
 export interface StoreEventInput {
   integrationId: string;
@@ -51,16 +59,30 @@ export interface StoreEventOutcome {
   position: Position;
 }
 
-type StoreEventReceived = {
-  type: 'StoreEventReceived';
-  data: Omit<StoreEventInput, 'conversationId'> & {
+type StoreEventReceived = DomainEvent<
+  'StoreEventReceived',
+  {
+    integrationId: string;
+    storeEventId: string;
+    type: string;
+    summary: string;
+    requiresAction: boolean;
+    customer: { id?: string | null; email?: string | null; name?: string | null };
     conversationId: string | null;
     /**
      * The conversation was found through the customer's links: where it has not started (its starter
      * stopped between link and start), this event starts it.
      */
     startIfMissing: boolean;
-  };
+  }
+>;
+
+/** A store event's receipt: the first one recorded counts, and any later copy is a duplicate of it. */
+const receiptDecider: Decider<StoreEventReceived | undefined, StoreEventReceived, StoreEventReceived> = {
+  initialState: undefined,
+  evolve: (receipt, event) => receipt ?? event,
+  decide: (received, receipt) => (receipt ? [] : [received]),
+  isEvent: (event) => event.type === 'StoreEventReceived',
 };
 
 export const storeEventReceiptStreamId = (integrationId: string, storeEventId: string): string =>
@@ -87,7 +109,7 @@ export class RecordStoreEventHandler implements ICommandHandler<RecordStoreEvent
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     private readonly customerLinks: CustomerLinks,
     private readonly owners: ConversationOwners,
-    private readonly commandBus: CommandBus,
+    private readonly conversations: ConversationCommandCore,
   ) {}
 
   async execute({ storeEvent, context }: RecordStoreEventCommand): Promise<StoreEventOutcome> {
@@ -102,8 +124,8 @@ export class RecordStoreEventHandler implements ICommandHandler<RecordStoreEvent
     context: CommandContext,
   ): Promise<StoreEventOutcome> {
     const receiptStream = storeEventReceiptStreamId(storeEvent.integrationId, storeEvent.storeEventId);
-    const earlier = await this.readReceipt(receiptStream);
-    if (earlier) return this.finishDuplicate(earlier.receipt, earlier.position, context);
+    const earlier = await aggregateStream(this.eventStore, receiptStream, receiptDecider);
+    if (earlier.state) return this.finishDuplicate(earlier.state, earlier.last!.position, context);
 
     const { conversationId, startIfMissing } = await this.findConversation(storeEvent, customer, context);
     const { conversationId: _named, ...received } = storeEvent;
@@ -111,28 +133,14 @@ export class RecordStoreEventHandler implements ICommandHandler<RecordStoreEvent
       type: 'StoreEventReceived',
       data: { ...received, conversationId, startIfMissing },
     };
-    try {
-      const { position } = await this.eventStore.append(
-        receiptStream,
-        // A fresh id: the same id would make a concurrent copy's append a retry of this one, and both would win.
-        [{ id: randomUUID(), ...receipt, metadata: eventMetadata(context) }],
-        { expectedRevision: 'no_stream' },
-      );
-      return await this.finish(receipt, position, context, false);
-    } catch (error) {
-      if (!(error instanceof WrongExpectedRevisionError)) throw error;
-      // The same event, received at the same moment by another request or process: theirs counts.
-      const theirs = await this.readReceipt(receiptStream);
-      if (!theirs) throw error;
-      return this.finishDuplicate(theirs.receipt, theirs.position, context);
-    }
-  }
-
-  private async readReceipt(streamId: string) {
-    const [first] = await collect(this.eventStore.readStream(streamId));
-    return first?.type === 'StoreEventReceived'
-      ? { receipt: first as unknown as StoreEventReceived, position: first.position }
-      : undefined;
+    const recorded = await handleCommand(this.eventStore, receiptStream, receiptDecider, receipt, {
+      context,
+      // A fresh id: the same id would make a concurrent copy's append a retry of this one, and both would win.
+      eventId: () => randomUUID(),
+    });
+    // The same event, received at the same moment by another request or process: theirs counts.
+    if (recorded.events.length === 0) return this.finishDuplicate(recorded.state!, recorded.position!, context);
+    return this.finish(receipt, recorded.position!, context, false);
   }
 
   private async findConversation(
@@ -172,7 +180,7 @@ export class RecordStoreEventHandler implements ICommandHandler<RecordStoreEvent
         await this.customerLinks.link(conversationId, customer, context);
         return { conversationId, startIfMissing: true };
       } catch (error) {
-        if (!(error instanceof WrongExpectedRevisionError)) throw error;
+        if (!(error instanceof CustomerLinkedMeanwhileError)) throw error;
       }
     }
     throw new ConflictError('Other requests kept starting conversations for this customer; retry the store event');
@@ -212,18 +220,15 @@ export class RecordStoreEventHandler implements ICommandHandler<RecordStoreEvent
       name: customer.name ?? null,
       email: customer.email ?? null,
     };
-    const result: ConversationCommandResult = await this.commandBus.execute(
-      new ExecuteConversationCommand(
-        {
-          type: 'RecordStoreEvent',
-          conversationId,
-          storeEvent: { integrationId, storeEventId, type, summary, requiresAction },
-          startWith: startIfMissing ? { customer: startedFor, subject: summary } : undefined,
-        },
-        context,
-        undefined,
-        storeEventReceiptStreamId(integrationId, storeEventId),
-      ),
+    const result = await this.conversations.execute(
+      {
+        type: 'RecordStoreEvent',
+        conversationId,
+        storeEvent: { integrationId, storeEventId, type, summary, requiresAction },
+        startWith: startIfMissing ? { customer: startedFor, subject: summary } : undefined,
+      },
+      context,
+      { eventIdSeed: storeEventReceiptStreamId(integrationId, storeEventId) },
     );
     const position = result.appendedTypes.length > 0 ? result.position : receiptPosition;
     return { conversationId, reopened: result.appendedTypes.includes('ConversationReopened'), duplicate, position };

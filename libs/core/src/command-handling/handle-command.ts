@@ -26,8 +26,11 @@ export const MAX_COMMAND_ATTEMPTS = 25;
 export interface HandleCommandOptions<State> {
   /** Who, when, why: carried into every event's metadata. */
   context: CommandContext;
-  /** The id of the `index`th event appended: derived from the retry key where a retry must write the same ones. */
-  eventId(index: number): string;
+  /**
+   * The id of the `index`th event appended on `stream` as read: derived from the retry key where a retry
+   * must write the same ones (the store takes the same ids at the same revision as the same append).
+   */
+  eventId(index: number, stream: FoldedStream<State>): string;
   /** Fixed by the caller: carry the command out only where the stream is at this revision. */
   expectedRevision?: StreamRevision | 'no_stream';
   /** The error for a fixed revision the stream is not at, given the stream as it is now. */
@@ -134,7 +137,7 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
 
     const metadata = eventMetadata(context);
     const newEvents: NewEvent[] = decided.map((event, index) => ({
-      id: options.eventId(index),
+      id: options.eventId(index, stream),
       type: event.type,
       data: event.data,
       metadata,

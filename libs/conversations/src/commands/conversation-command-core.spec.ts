@@ -1,12 +1,12 @@
 import { InMemoryEventStore, collect, type ReadStreamOptions } from '@team-inbox/event-store';
 import { pick, seededRandom } from '@team-inbox/core/testing/seeded-random';
 import { randomUUID } from 'node:crypto';
-import { ExecuteConversationCommand } from './conversation-command';
-import { ExecuteConversationCommandHandler } from './execute-conversation-command.handler';
-import { conversationStreamId } from './domain/conversation.events';
-import { conversationDetails, summaryOf } from './domain/conversation.view';
+import { ConversationCommandCore } from './conversation-command-core';
+import type { ConversationCommand } from '../domain/conversation.decider';
+import { conversationStreamId } from '../domain/conversation.events';
+import { conversationDetails, summaryOf } from '../domain/conversation.view';
 
-type Command = ConstructorParameters<typeof ExecuteConversationCommand>[0];
+type Command = ConversationCommand;
 
 const context = () => ({
   actor: { type: 'member' as const, id: 'alice' },
@@ -14,16 +14,16 @@ const context = () => ({
   correlationId: randomUUID(),
 });
 
-describe('ExecuteConversationCommandHandler', () => {
+describe('ConversationCommandCore', () => {
   let store: InMemoryEventStore;
   let reads: (bigint | undefined)[];
-  let handler: ExecuteConversationCommandHandler;
+  let handler: ConversationCommandCore;
   /** Another process on the same log: this handler did not see what it writes. */
-  let otherProcess: ExecuteConversationCommandHandler;
+  let otherProcess: ConversationCommandCore;
   let conversationId: string;
   const run = (command: Command, expectedRevision?: bigint) =>
-    handler.execute(new ExecuteConversationCommand(command, context(), expectedRevision));
-  const elsewhere = (command: Command) => otherProcess.execute(new ExecuteConversationCommand(command, context()));
+    handler.execute(command, context(), { expectedRevision });
+  const elsewhere = (command: Command) => otherProcess.execute(command, context());
 
   beforeEach(async () => {
     store = new InMemoryEventStore();
@@ -33,8 +33,8 @@ describe('ExecuteConversationCommandHandler', () => {
       reads.push(options?.fromRevision);
       return readStream(streamId, options);
     };
-    handler = new ExecuteConversationCommandHandler(store);
-    otherProcess = new ExecuteConversationCommandHandler(store);
+    handler = new ConversationCommandCore(store);
+    otherProcess = new ConversationCommandCore(store);
     conversationId = randomUUID();
     await run({
       type: 'StartConversation',
@@ -110,15 +110,11 @@ describe('ExecuteConversationCommandHandler', () => {
 
   it('answers a retried command (same idempotency key and actor) from its first execution, appending nothing', async () => {
     const keyed = { ...context(), idempotencyKey: 'close-once' };
-    const first = await handler.execute(
-      new ExecuteConversationCommand({ type: 'CloseConversation', conversationId }, keyed),
-    );
+    const first = await handler.execute({ type: 'CloseConversation', conversationId }, keyed);
     await elsewhere({ type: 'ReopenConversation', conversationId });
     const retried = await handler.execute(
-      new ExecuteConversationCommand(
-        { type: 'CloseConversation', conversationId },
-        { ...keyed, occurredAt: new Date() },
-      ),
+      { type: 'CloseConversation', conversationId },
+      { ...keyed, occurredAt: new Date() },
     );
 
     expect(first.appendedTypes).toEqual(['ConversationClosed']);
