@@ -192,6 +192,17 @@ describe('handleCommand', () => {
     });
   });
 
+  it('decides on the stream as the caller read it, without reading again, until an append is refused', async () => {
+    await add(1);
+    const readJustBefore = await aggregateStream(store, streamId, tally);
+    reads = [];
+    expect(await add(1, { readAs: readJustBefore })).toMatchObject({ state: 2, revision: 1n });
+    expect(reads).toEqual([]);
+
+    await appendElsewhere(5); // the caller's read is stale now
+    await expect(add(-8, { readAs: readJustBefore })).rejects.toThrow('The tally is 7');
+  });
+
   it('aggregateStream folds a stream it only reads', async () => {
     await add(2);
     await add(5);

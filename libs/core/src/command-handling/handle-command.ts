@@ -37,9 +37,11 @@ export interface HandleCommandOptions<State> {
   preconditionFailed?(current: FoldedStream<State>): Error;
   /** Where folds are kept between commands. Commands on one stream must then take turns in this process. */
   cache?: FoldCache<State>;
+  /** The stream as the caller read it a moment ago: decided on as a remembered fold is, without reading. */
+  readAs?: FoldedStream<State>;
   /** How an earlier execution of a retried command is found in the stream (read whole, then). */
   idempotency?: IdempotencyPolicy;
-  /** Given on the append that creates the stream: its events may be removed once older than this. */
+  /** The stream's events may be removed once older than this (`AppendOptions.maxAgeMs`). */
   maxAgeMs?: number;
   /** The 409's message where other writers kept appending first; a generic one otherwise. */
   keptChanging?: string;
@@ -108,7 +110,7 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
   // What the cache remembers is trusted for an append: the store's revision check catches whatever another
   // process appended since. An answer that appends nothing (nothing to do, a refusal, a failed
   // precondition) is given only on what was just read.
-  let remembered = cache?.get(streamId);
+  let remembered = options.readAs ?? cache?.get(streamId);
   for (let attempt = 1; ;) {
     const stream = remembered ?? (await read());
     const onRemembered = remembered !== undefined;
@@ -145,7 +147,7 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
     try {
       const appended = await store.append(streamId, newEvents, {
         expectedRevision: stream.last?.revision ?? 'no_stream',
-        ...(options.maxAgeMs !== undefined && stream.last === undefined ? { maxAgeMs: options.maxAgeMs } : {}),
+        ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),
       });
       const firstRevision = appended.nextRevision - BigInt(newEvents.length) + 1n;
       const recorded = newEvents.map((event, index): RecordedEvent => ({

@@ -39,16 +39,19 @@ import {
   type ExceptionFilter,
   type ExecutionContext,
 } from '@nestjs/common';
-import type { Actor, Clock } from '@team-inbox/core';
-import { CLOCK, IDEMPOTENCY_WINDOW_MS, deterministicUuid } from '@team-inbox/core';
-import { JSON_CONTENT_TYPE } from '../http/json-content-type';
 import {
-  EVENT_STORE,
-  WrongExpectedRevisionError,
-  collect,
-  type ActualRevision,
-  type EventStore,
-} from '@team-inbox/event-store';
+  CLOCK,
+  IDEMPOTENCY_WINDOW_MS,
+  deterministicUuid,
+  handleCommand,
+  type Actor,
+  type Clock,
+  type Decider,
+  type DomainEvent,
+  type FoldedStream,
+} from '@team-inbox/core';
+import { JSON_CONTENT_TYPE } from '../http/json-content-type';
+import { EVENT_STORE, collect, type EventStore } from '@team-inbox/event-store';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createHash, randomUUID } from 'node:crypto';
 import type { AuthenticatedRequest } from '../auth/access.decorators';
@@ -75,11 +78,28 @@ type CompletedData = {
 /** Response fields never written to the log: a token is kept only as a hash, a webhook secret only sealed. */
 const SECRET_FIELDS = ['token', 'secret'];
 
+type IdempotentRequestCompleted = DomainEvent<'IdempotentRequestCompleted', CompletedData>;
+
+/** A record stream as the guard read it: its answer, where one is still within its key's 24 hours. */
+type RecordState = { answered: boolean };
+
+/**
+ * A key's record: the first answer within its window is the one kept. The guard has read that there is
+ * none; a concurrent copy that recorded first makes this copy's append refused, and its answer stands.
+ */
+const recordDecider: Decider<RecordState, IdempotentRequestCompleted, IdempotentRequestCompleted> = {
+  initialState: { answered: false },
+  evolve: () => ({ answered: true }),
+  decide: (completed, { answered }) => (answered ? [] : [completed]),
+};
+
 /** What the guard leaves on a keyed request that runs, for the hook to record its answer by. */
 interface PendingRecord {
   streamId: string;
-  expectedRevision: ActualRevision;
+  /** The record stream as the guard read it: no answer within the window. */
+  read: FoldedStream<RecordState>;
   fingerprint: string;
+  actor: Actor;
 }
 
 const PENDING_RECORD = Symbol('idempotency record');
@@ -124,7 +144,17 @@ class IdempotencyGuard implements CanActivate {
       if (completed.withheld?.length) throw secretNotReplayed(completed);
       throw new Replay(completed);
     }
-    request[PENDING_RECORD] = { streamId, expectedRevision: recorded?.revision ?? 'no_stream', fingerprint };
+    request[PENDING_RECORD] = {
+      streamId,
+      // An answer past its window counts as none: a new one is recorded after it.
+      read: {
+        state: { answered: false },
+        length: recorded ? Number(recorded.revision) + 1 : 0,
+        last: recorded && { revision: recorded.revision, position: recorded.position },
+      },
+      fingerprint,
+      actor,
+    };
     return true;
   }
 }
@@ -160,15 +190,20 @@ export function recordIdempotentAnswers(fastify: FastifyInstance, eventStore: Ev
       headers: pickHeaders(reply),
       withheld,
     };
-    eventStore
-      .append(pending.streamId, [{ id: randomUUID(), type: 'IdempotentRequestCompleted', data }], {
-        expectedRevision: pending.expectedRevision,
+    handleCommand(
+      eventStore,
+      pending.streamId,
+      recordDecider,
+      { type: 'IdempotentRequestCompleted', data },
+      {
+        context: { actor: pending.actor, occurredAt: new Date(), correlationId: String(request.id) },
+        eventId: () => randomUUID(),
+        readAs: pending.read,
         maxAgeMs: IDEMPOTENCY_WINDOW_MS,
-      })
-      .catch((error: unknown) => {
-        if (!(error instanceof WrongExpectedRevisionError))
-          logger.warn(`Idempotency record not written: ${String(error)}`);
-      })
+        maxAttempts: 2, // refused once: a concurrent copy recorded first, and the read after finds its answer
+      },
+    )
+      .catch((error: unknown) => logger.warn(`Idempotency record not written: ${String(error)}`))
       .finally(() => done(null, payload));
   });
 }
