@@ -11,7 +11,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type Database from 'better-sqlite3';
-import { systemActor } from '@team-inbox/core';
+import { recordedOneOf, systemActor } from '@team-inbox/core';
 import { EVENT_STORE, type EventStore, type Position, type RecordedEvent } from '@team-inbox/event-store';
 import {
   CheckpointedSubscriber,
@@ -23,10 +23,13 @@ import {
   writeCheckpoint,
   type ProcessProgress,
 } from '@team-inbox/projections';
-import { TeamDirectory } from '@team-inbox/team';
+import { TeamDirectory, type MemberRemoved } from '@team-inbox/team';
+import type { ConversationAssigned } from './domain/conversation.events';
 import { UnassignRemovedMemberCommand } from './commands/conversation.commands';
 
 const CHECKPOINT = 'member-removal';
+const isMemberRemoved = recordedOneOf<MemberRemoved>(['MemberRemoved']);
+const isConversationAssigned = recordedOneOf<ConversationAssigned>(['ConversationAssigned']);
 const RETRY_DELAY_MS = 1000;
 const CHECKPOINT_EVERY = 500;
 const CHECKPOINT_PAUSE_MS = 1000;
@@ -109,8 +112,8 @@ export class MemberRemovalProcessManager
 
   /** True where the event called for work (commands were sent). */
   private async carryOut(event: RecordedEvent): Promise<boolean> {
-    if (event.type === 'MemberRemoved') {
-      const { memberId } = event.data as { memberId: string };
+    if (isMemberRemoved(event)) {
+      const { memberId } = event.data;
       // The conversation read model must include everything up to the removal before it is searched.
       if (!(await this.projector.waitFor(event.position, PROJECTOR_WAIT_MS))) {
         throw new Error(`The read models did not reach position ${event.position}; the removal is retried`);
@@ -121,8 +124,8 @@ export class MemberRemovalProcessManager
       for (const { id } of assigned) await this.unassign(id, memberId, event);
       return true;
     }
-    if (event.type === 'ConversationAssigned') {
-      const { conversationId, assigneeId } = event.data as { conversationId: string; assigneeId: string };
+    if (isConversationAssigned(event)) {
+      const { conversationId, assigneeId } = event.data;
       if (this.directory.isRemovedMember(assigneeId)) {
         await this.unassign(conversationId, assigneeId, event);
         return true;

@@ -45,6 +45,17 @@ export interface RecordedEvent<Type extends string = string, Data extends JsonOb
   recordedAt: Date;
 }
 
+/** An event as a stream's union names it: its type and its data. */
+export interface EventShape {
+  type: string;
+  data: JsonObject;
+}
+
+/** A recorded event of a stream's union: each member's type with that member's data. */
+export type RecordedOf<Event extends EventShape> = Event extends EventShape
+  ? RecordedEvent<Event['type'], Event['data']>
+  : never;
+
 export interface AppendOptions {
   expectedRevision: ExpectedRevision;
   /**
@@ -102,8 +113,14 @@ export interface EventStore {
    */
   append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult>;
 
-  /** The stream's events in revision order; nothing for a stream that does not exist. */
-  readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;
+  /**
+   * The stream's events in revision order; nothing for a stream that does not exist. `Event`: the union
+   * the caller's stream holds (its decider's events, the only ones appended to it); no check is made.
+   */
+  readStream<Event extends EventShape = EventShape>(
+    streamId: string,
+    options?: ReadStreamOptions,
+  ): AsyncIterable<RecordedOf<Event>>;
 
   /** Every stream's events in global order. */
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;

@@ -4,7 +4,16 @@ import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '@team-inbox/event-store';
 // From the file, not the library's index: the projector's worker thread loads this without Nest's modules.
 import { StatementCache, type Projection } from '@team-inbox/projections/projection';
+import { recordedOneOf } from '@team-inbox/core';
 import type { TeamEvent } from './domain/team.events';
+
+/** The team's events this projection keeps. */
+const isProjectedTeamEvent = recordedOneOf<TeamEvent>([
+  'MemberJoined',
+  'MemberRemoved',
+  'IntegrationRegistered',
+  'IntegrationWebhookSecretSet',
+]);
 
 @Injectable()
 export class TeamProjection implements Projection {
@@ -63,8 +72,8 @@ export class TeamProjection implements Projection {
     `);
   }
 
-  apply(recorded: RecordedEvent, db: Database.Database): void {
-    const event = recorded as unknown as TeamEvent;
+  apply(event: RecordedEvent, db: Database.Database): void {
+    if (!isProjectedTeamEvent(event)) return;
     const statements = this.statements.for(db);
     switch (event.type) {
       case 'MemberJoined':

@@ -1,4 +1,4 @@
-import type { JsonObject, RecordedEvent } from '@team-inbox/event-store';
+import type { JsonObject, RecordedEvent, RecordedOf } from '@team-inbox/event-store';
 
 /** An event as a decider speaks it: its type and data, before the store gives it an id and a place. */
 export interface DomainEvent<Type extends string = string, Data extends JsonObject = JsonObject> {
@@ -7,9 +7,18 @@ export interface DomainEvent<Type extends string = string, Data extends JsonObje
 }
 
 /** A domain event as the store recorded it: typed by the union it belongs to. */
-export type Recorded<Event extends DomainEvent> = Event extends DomainEvent
-  ? RecordedEvent<Event['type'], Event['data']>
-  : never;
+export type Recorded<Event extends DomainEvent> = RecordedOf<Event>;
+
+/**
+ * A type guard for one union's events among others (the log, a projection's input): by their types, which
+ * name their data's shape.
+ */
+export function recordedOneOf<Event extends DomainEvent>(
+  types: readonly Event['type'][],
+): (event: RecordedEvent) => event is Recorded<Event> {
+  const known = new Set<string>(types);
+  return (event): event is Recorded<Event> => known.has(event.type);
+}
 
 /**
  * The rules of one kind of stream, after Emmett's and Chassaing's decider: `decide` turns a command and the

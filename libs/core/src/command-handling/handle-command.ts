@@ -11,7 +11,6 @@ import {
   type EventStore,
   type NewEvent,
   type Position,
-  type RecordedEvent,
   type StreamRevision,
 } from '@team-inbox/event-store';
 import { ConflictError } from '../domain-errors';
@@ -70,10 +69,10 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
 ): Promise<CommandOutcome<State, Event>> {
   const { context, cache, idempotency } = options;
   const maxAttempts = options.maxAttempts ?? MAX_COMMAND_ATTEMPTS;
-  const fold = (from: FoldedStream<State>, events: readonly RecordedEvent[]): FoldedStream<State> => {
+  const fold = (from: FoldedStream<State>, events: readonly Recorded<Event>[]): FoldedStream<State> => {
     let { state } = from;
     for (const event of events) {
-      if (!decider.isEvent || decider.isEvent(event)) state = decider.evolve(state, event as unknown as Event);
+      if (!decider.isEvent || decider.isEvent(event)) state = decider.evolve(state, asEvent(event));
     }
     const last = events.at(-1);
     return {
@@ -85,14 +84,17 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
   const nothing: FoldedStream<State> = { state: decider.initialState, length: 0, last: undefined };
   const read = async (): Promise<FoldedStream<State>> => {
     const known = cache?.get(streamId) ?? nothing;
-    const folded = fold(known, await collect(store.readStream(streamId, { fromRevision: BigInt(known.length) })));
+    const folded = fold(
+      known,
+      await collect(store.readStream<Event>(streamId, { fromRevision: BigInt(known.length) })),
+    );
     if (folded.last) cache?.remember(streamId, folded);
     return folded;
   };
 
   // A command that may be a retry looks through the whole stream for its earlier execution.
   if (idempotency && context.idempotencyKey !== undefined) {
-    const events = await collect(store.readStream(streamId));
+    const events = await collect(store.readStream<Event>(streamId));
     const earlier = idempotency.findEarlierExecution(events, context);
     if (earlier !== undefined) {
       const upTo = fold(nothing, events.slice(0, earlier + 1));
@@ -150,18 +152,22 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
         ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),
       });
       const firstRevision = appended.nextRevision - BigInt(newEvents.length) + 1n;
-      const recorded = newEvents.map((event, index): RecordedEvent => ({
-        ...event,
-        streamId,
-        metadata,
-        revision: firstRevision + BigInt(index),
-        position: appended.position,
-        recordedAt: context.occurredAt,
-      }));
+      const recorded = decided.map(
+        (event, index) =>
+          ({
+            ...event,
+            id: newEvents[index].id,
+            streamId,
+            metadata,
+            revision: firstRevision + BigInt(index),
+            position: appended.position,
+            recordedAt: context.occurredAt,
+          }) as unknown as Recorded<Event>,
+      );
       const after = fold(stream, recorded);
       cache?.remember(streamId, after);
       return {
-        events: recorded as Recorded<Event>[],
+        events: recorded,
         state: after.state,
         revision: appended.nextRevision,
         position: appended.position,
@@ -196,10 +202,18 @@ export async function aggregateStream<State, Event extends DomainEvent>(
   let state = decider.initialState;
   let length = 0;
   let last: FoldedStream<State>['last'];
-  for await (const event of store.readStream(streamId)) {
-    if (!decider.isEvent || decider.isEvent(event)) state = decider.evolve(state, event as unknown as Event);
+  for await (const event of store.readStream<Event>(streamId)) {
+    if (!decider.isEvent || decider.isEvent(event)) state = decider.evolve(state, asEvent(event));
     length++;
     last = { revision: event.revision, position: event.position };
   }
   return { state, length, last };
+}
+
+/**
+ * A recorded event as its union's event: the same type and data, with the store's fields besides (what the
+ * compiler cannot see through a conditional type of a type parameter).
+ */
+function asEvent<Event extends DomainEvent>(recorded: Recorded<Event>): Event {
+  return recorded as unknown as Event;
 }

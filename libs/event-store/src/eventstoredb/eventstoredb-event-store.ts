@@ -25,6 +25,8 @@ import type {
   ReadStreamOptions,
   RecordedEvent,
   SubscribeToAllOptions,
+  EventShape,
+  RecordedOf,
 } from '../event-store';
 import { validateAppend } from '../validate-append';
 import {
@@ -97,7 +99,10 @@ export class EventStoreDbEventStore implements EventStore {
     }
   }
 
-  async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+  async *readStream<Event extends EventShape = EventShape>(
+    streamId: string,
+    options: ReadStreamOptions = {},
+  ): AsyncIterable<RecordedOf<Event>> {
     if (options.limit !== undefined && options.limit <= 0) return;
     const read = this.client.readStream(streamId, {
       fromRevision: options.fromRevision ?? START,
@@ -107,7 +112,7 @@ export class EventStoreDbEventStore implements EventStore {
     try {
       for await (const resolved of read) {
         const event = fromResolvedEvent(resolved);
-        if (event) yield event;
+        if (event) yield event as RecordedOf<Event>;
       }
     } catch (error) {
       if (isStreamNotFound(error)) return; // the port reads a missing stream as empty

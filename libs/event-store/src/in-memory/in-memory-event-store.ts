@@ -16,6 +16,8 @@ import type {
   ReadStreamOptions,
   RecordedEvent,
   SubscribeToAllOptions,
+  EventShape,
+  RecordedOf,
 } from '../event-store';
 import { LocalSubscriptions } from '../local-subscription';
 import { validateAppend } from '../validate-append';
@@ -92,11 +94,14 @@ export class InMemoryEventStore implements EventStore {
     return { nextRevision: last.revision, position: last.position };
   }
 
-  async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+  async *readStream<Event extends EventShape = EventShape>(
+    streamId: string,
+    options: ReadStreamOptions = {},
+  ): AsyncIterable<RecordedOf<Event>> {
     this.assertOpen();
     const stream = this.streams.get(streamId) ?? [];
     const start = Number(options.fromRevision ?? 0n);
-    yield* this.unexpired(stream.slice(start)).slice(0, options.limit);
+    yield* this.unexpired(stream.slice(start)).slice(0, options.limit) as RecordedOf<Event>[];
   }
 
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {

@@ -23,6 +23,8 @@ import type {
   ReadStreamOptions,
   RecordedEvent,
   SubscribeToAllOptions,
+  EventShape,
+  RecordedOf,
 } from '../event-store';
 import { LocalSubscriptions, type LocalLog } from '../local-subscription';
 import { validateAppend } from '../validate-append';
@@ -214,14 +216,17 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
-  async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+  async *readStream<Event extends EventShape = EventShape>(
+    streamId: string,
+    options: ReadStreamOptions = {},
+  ): AsyncIterable<RecordedOf<Event>> {
     let fromRevision = options.fromRevision ?? 0n;
     let remaining = options.limit ?? Number.POSITIVE_INFINITY;
     while (remaining > 0) {
       this.assertOpen();
       const page = Math.min(this.pageSize, remaining);
       const rows = this.statements.eventsFromRevision.all(streamId, fromRevision, page);
-      for (const row of rows) yield toRecordedEvent(row);
+      for (const row of rows) yield toRecordedEvent(row) as RecordedOf<Event>;
       if (rows.length < page) return;
       remaining -= rows.length;
       fromRevision = BigInt(rows[rows.length - 1].revision) + 1n;

@@ -6,7 +6,8 @@
  * its registration: the dispatcher meets them in log order.
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { deterministicUuid, readEventMetadata } from '@team-inbox/core';
+import { deterministicUuid, readEventMetadata, type Recorded } from '@team-inbox/core';
+import { isConversationEvent, type ConversationEvent } from '@team-inbox/conversations';
 import {
   EVENT_STORE,
   positionToString,
@@ -30,14 +31,14 @@ export function deliveryIdFor(webhookId: string, eventId: string): string {
 }
 
 /** What a receiver gets: the body is fixed when queued, so every retry sends the same bytes. */
-export function deliveryBody(deliveryId: string, type: WebhookEventType, event: RecordedEvent): string {
+export function deliveryBody(deliveryId: string, type: WebhookEventType, event: Recorded<ConversationEvent>): string {
   const { actor, occurredAt } = readEventMetadata(event.metadata, event.recordedAt);
   return JSON.stringify({
     id: deliveryId,
     type,
     occurredAt,
     position: positionToString(event.position),
-    conversationId: (event.data as { conversationId: string }).conversationId,
+    conversationId: event.data.conversationId,
     actor,
     data: event.data,
   });
@@ -105,7 +106,9 @@ export class WebhookDispatcher
   private queueDeliveries(event: RecordedEvent): number {
     const type = webhookEventTypeOf(event.type);
     // Where this instance does not send, it keeps no outbox: another instance delivers.
-    if (!type || !this.config.enabled || !event.streamId.startsWith('conversation-')) return -1;
+    if (!type || !this.config.enabled || !isConversationEvent(event) || !event.streamId.startsWith('conversation-')) {
+      return -1;
+    }
     const subscribers = [...this.activeSubscriptions()].filter(([, types]) => types.has(type)).map(([id]) => id);
     if (subscribers.length === 0) return -1;
     const now = new Date();
@@ -113,7 +116,7 @@ export class WebhookDispatcher
       let count = 0;
       for (const webhookId of subscribers) {
         const id = deliveryIdFor(webhookId, event.id);
-        const conversationId = (event.data as { conversationId: string }).conversationId;
+        const { conversationId } = event.data;
         const delivery = {
           id,
           webhookId,

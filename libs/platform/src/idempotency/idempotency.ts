@@ -137,9 +137,9 @@ class IdempotencyGuard implements CanActivate {
   private async lookUp(request: Request, actor: Actor, key: string): Promise<boolean> {
     const streamId = `idempotency-${deterministicUuid('idempotency', actor.type, actor.id, key)}`;
     const fingerprint = fingerprintOf(request);
-    const recorded = (await collect(this.eventStore.readStream(streamId))).at(-1);
+    const recorded = (await collect(this.eventStore.readStream<IdempotentRequestCompleted>(streamId))).at(-1);
     if (recorded && this.clock.now() - recorded.recordedAt.getTime() < IDEMPOTENCY_WINDOW_MS) {
-      const completed = recorded.data as unknown as CompletedData;
+      const completed = recorded.data;
       if (completed.fingerprint !== fingerprint) throw reusedKey(key);
       if (completed.withheld?.length) throw secretNotReplayed(completed);
       throw new Replay(completed);
