@@ -43,15 +43,14 @@ const OFFERED = (process.env.BENCH_OFFERED ?? '100,250,400,500,1000,2000').split
 const COMMANDS_OFFERED = (process.env.BENCH_COMMANDS_OFFERED ?? '1000,2000,3000').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 /**
- * The goals' p99 is at 1,000 commands/s: measured over three steps' time, since one 10-s step's p99 turns on
- * the two or three full collections and slow disk syncs that fall in it (4.9–14.7 ms over eight steps on
- * two servers, commands alone).
+ * The goals' p99 is at 1,000 commands/s: measured over three steps' time, since one step's p99 turns on
+ * the few full collections and slow disk syncs that happen to fall in it.
  */
 const GOAL_RATE = 1000;
 const GOAL_SECONDS = Number(process.env.BENCH_GOAL_SECONDS ?? 3 * SECONDS);
 /**
- * At the step's load before it is measured. The first 10 s of commands after the settle had the worst p99
- * of their server's four steps (10.7 and 14.7 ms, against 4.9–8.1 ms in the three after them).
+ * At the step's load before it is measured: the first seconds of commands after the settle have a server's
+ * worst p99 (its caches and the JIT still warming).
  */
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const BIG_LOG_CONVERSATIONS = Number(process.env.BENCH_BIG_CONVERSATIONS ?? 100_000);
@@ -148,9 +147,8 @@ async function withSeededServer<T>(
 }
 
 /**
- * Until the read models show the whole seeded log, then SETTLE_SECONDS more. The seeding leaves tens of MB of
- * WAL to fold in: measured straight after it, the first step's p99 was 4–5 ms worse than the same load's a
- * step later, and than its own after a wait.
+ * Until the read models show the whole seeded log, then SETTLE_SECONDS more. The seeding leaves much WAL
+ * to fold in: measured straight after it, the first step's p99 is worse than the same load's a step later.
  */
 async function settle(server: ServerProcess): Promise<void> {
   for (;;) {
@@ -164,7 +162,7 @@ async function settle(server: ServerProcess): Promise<void> {
 
 /**
  * Writes every dirty page out before a part is measured: the parts before it (a log seeded, a server's
- * files deleted) leave tens of MB for the kernel to write back within 30 s, on the disk the commits sync to.
+ * files deleted) leave dirty pages for the kernel to write back soon after, on the disk the commits sync to.
  */
 function flushDisk(): void {
   execFileSync('sync');

@@ -24,7 +24,7 @@ function npmStartFlags(): string {
 
 /**
  * The built server (`npm run build`), as `npm start` runs it: from source, the TypeScript compiler loaded
- * in-process would add some 150 MB to the RSS measured. `nodeArgs`: e.g. `--cpu-prof`.
+ * in-process would add its own memory to the RSS measured. `nodeArgs`: e.g. `--cpu-prof`.
  */
 export async function startServerProcess(
   env: NodeJS.ProcessEnv,

@@ -12,9 +12,9 @@ export function sqliteEventStoreFile(dataDir: string): string {
 }
 
 /**
- * Pages for the server's readers of the log (the process managers catching up, audit exports): 1,000
- * events parsed at once outlived the young generation, and catching up with a million-event log they
- * raised the peak RSS by 15 to 25 MB. The projector's thread reads with the store's default (1,000).
+ * Pages for the server's readers of the log (the process managers catching up, audit exports): small
+ * enough that the events parsed at once die young, rather than being promoted and raising the peak RSS
+ * while a long log is caught up with. The projector's thread reads with the store's default.
  */
 const SERVER_PAGE_SIZE = 100;
 
@@ -27,8 +27,8 @@ export async function createEventStore(settings: EventStoreSettings): Promise<Ev
         checkpoints: settings.checkpoints,
       });
     case 'eventstoredb': {
-      // Loaded only here: the client and its gRPC stack, some 6 MB of heap and 20 MB of RSS, are of no use
-      // to a server on the embedded store (and more for its collector to mark).
+      // Loaded only here: the client and its gRPC stack are of no use to a server on the embedded store,
+      // and would be memory for its collector to mark.
       const { EventStoreDbEventStore } = await import('./eventstoredb/eventstoredb-event-store');
       return new EventStoreDbEventStore({ connectionString: settings.connectionString });
     }

@@ -49,7 +49,7 @@ class ProjectorLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
     // As for the log: the read models' WAL is folded in from a worker thread, off the event loop.
     this.db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
     // The embedded log, where its store leaves its WAL to its opener (`by-opener`, as the server opens it),
-    // is folded in by this same thread: one thread, and some 10 MB of RSS, fewer.
+    // is folded in by this same thread: one thread (and its memory) fewer.
     const files = [this.db.name];
     if (this.store instanceof SqliteEventStore && this.store.checkpoints === 'by-opener')
       files.push(this.store.filename);

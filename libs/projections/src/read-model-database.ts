@@ -12,7 +12,7 @@ export function readModelFile(dataDir: string): string {
 }
 
 /**
- * The views' hot index pages at 100,000 conversations, within 300 MB of RSS. Where the projector and the
+ * The views' hot index pages for a large team's inbox, within the server's memory goal. Where the projector and the
  * views' pages have threads of their own, the pages' connection keeps the most (the views' latency goal is
  * theirs), the projector's a quarter (what it writes is the pages of recent activity), and the main
  * thread's, left with tokens, members and counts, an eighth.

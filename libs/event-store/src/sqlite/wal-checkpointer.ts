@@ -4,9 +4,8 @@
  * behind it for tens of milliseconds. A PASSIVE checkpoint from another connection runs beside the writer
  * without blocking it.
  *
- * Often, so that each fold is small: a checkpoint's writes go to the same disk as the log's commits. Folded
- * every half second, they held a commit's fsync up 5–30 ms some twenty times in ten seconds at 1,000
- * commands/s; every 100 ms, a few times. A fold with nothing to copy costs next to nothing.
+ * Often, so that each fold is small: a checkpoint's writes go to the same disk as the log's commits, and a
+ * large fold holds a commit's fsync up. A fold with nothing to copy costs next to nothing.
  */
 import { Worker } from 'node:worker_threads';
 

@@ -18,8 +18,8 @@
  * and the recording of its response.
  *
  * A guard and a Fastify hook rather than a Nest interceptor: an interceptor puts every request of its routes
- * through an RxJS pipeline and its async resources, a fifth of a command's cost, where most requests carry
- * no key. The guard (after the auth guard, so a bad token is still 401 first) checks the key and looks the
+ * through an RxJS pipeline and its async resources, a large share of a command's cost, where most requests
+ * carry no key. The guard (after the auth guard, so a bad token is still 401 first) checks the key and looks the
  * record up; the hook records the answer as it is sent.
  */
 import {
