@@ -1,4 +1,4 @@
-import type { JsonObject } from '@team-inbox/event-store';
+import type { JsonObject } from './event-store';
 import type { Actor } from './actor';
 
 /** Bumped when an event's data changes shape, so an old event can be upcast when read. */

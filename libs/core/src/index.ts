@@ -7,3 +7,4 @@ export * from './trim-string';
 export * from './roles';
 export * from './clock';
 export * from './command-handling';
+export * from './event-store';

@@ -1,4 +1,4 @@
-import type { JsonObject, RecordedEvent, RecordedOf } from '@team-inbox/event-store';
+import type { JsonObject, RecordedEvent, RecordedOf } from '../event-store';
 
 /** An event as a decider speaks it: its type and data, before the store gives it an id and a place. */
 export interface DomainEvent<Type extends string = string, Data extends JsonObject = JsonObject> {

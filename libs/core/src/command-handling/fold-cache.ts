@@ -1,4 +1,4 @@
-import type { Position, StreamRevision } from '@team-inbox/event-store';
+import type { Position, StreamRevision } from '../event-store';
 
 /** A stream's events folded: the state as of its first `length` events, and where the last of them is. */
 export interface FoldedStream<State> {

@@ -12,7 +12,7 @@ import {
   type NewEvent,
   type Position,
   type StreamRevision,
-} from '@team-inbox/event-store';
+} from '../event-store';
 import { ConflictError } from '../domain-errors';
 import { eventMetadata, type CommandContext } from '../event-metadata';
 import type { Decider, DomainEvent, Recorded } from './decider';

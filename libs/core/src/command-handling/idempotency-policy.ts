@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '@team-inbox/event-store';
+import type { RecordedEvent } from '../event-store';
 import type { CommandContext } from '../event-metadata';
 import { IDEMPOTENCY_WINDOW_MS } from '../event-metadata';
 

@@ -1,0 +1,3 @@
+export * from './collect';
+export * from './event-store.errors';
+export * from './event-store.port';
