@@ -1,19 +1,15 @@
 /**
- * Registering and removing webhooks, on the CommandBus. The signing secret is made here, sealed into the
- * log, and handed back in plain text once, to the admin who registered it.
+ * Registering and removing webhooks, on the CommandBus: which stream, and the rules of
+ * domain/webhook.decider.ts over `handleCommand`. The signing secret is made here, sealed into the log,
+ * and handed back in plain text once, to the admin who registered it.
  */
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { ConflictError, NotFoundError, eventMetadata, idFor, type CommandContext } from '@team-inbox/core';
-import {
-  EVENT_STORE,
-  WrongExpectedRevisionError,
-  collect,
-  type EventStore,
-  type Position,
-} from '@team-inbox/event-store';
+import { aggregateStream, handleCommand, idFor, type CommandContext } from '@team-inbox/core';
+import { EVENT_STORE, type EventStore, type Position } from '@team-inbox/event-store';
 import { SecretBox } from '@team-inbox/platform';
-import { webhookStreamId, type WebhookEvent, type WebhookEventType } from './domain/webhook.events';
+import { secretShownOnce, webhookDecider } from './domain/webhook.decider';
+import { webhookStreamId, type WebhookEventType } from './domain/webhook.events';
 import { generateWebhookSecret } from './signing/webhook-signature';
 
 export interface RegisteredWebhook {
@@ -56,29 +52,20 @@ export class RegisterWebhookHandler implements ICommandHandler<RegisterWebhookCo
 
   async execute({ url, eventTypes, description, context }: RegisterWebhookCommand) {
     const webhookId = idFor('webhook', context);
-    const secret = generateWebhookSecret();
-    const registered: WebhookEvent = {
-      type: 'WebhookRegistered',
-      data: { webhookId, url, eventTypes, description, sealedSecret: this.secretBox.seal(secret) },
-    };
     const streamId = webhookStreamId(webhookId);
-    let position: Position;
-    try {
-      ({ position } = await this.store.append(
-        streamId,
-        [{ id: idFor('webhook-registered', context), ...registered, metadata: eventMetadata(context) }],
-        { expectedRevision: 'no_stream' },
-      ));
-    } catch (error) {
-      if (error instanceof WrongExpectedRevisionError) throw secretShownOnce();
-      throw error;
-    }
+    const secret = generateWebhookSecret();
+    const registered = await handleCommand(
+      this.store,
+      streamId,
+      webhookDecider,
+      { type: 'RegisterWebhook', webhookId, url, eventTypes, description, sealedSecret: this.secretBox.seal(secret) },
+      { context, eventId: () => idFor('webhook-registered', context) },
+    );
     // Two copies of one keyed request write the same event id, and the store takes the second as a retry
     // of the first: only the copy whose secret was stored may hand it out.
-    const [first] = await collect(this.store.readStream(streamId));
-    const stored = (first?.data as { sealedSecret?: string } | undefined)?.sealedSecret;
-    if (!stored || this.secretBox.open(stored) !== secret) throw secretShownOnce();
-    return { webhook: { id: webhookId, url, eventTypes, description }, secret, position };
+    const { state } = await aggregateStream(this.store, streamId, webhookDecider);
+    if (state.status === 'none' || this.secretBox.open(state.sealedSecret) !== secret) throw secretShownOnce();
+    return { webhook: { id: webhookId, url, eventTypes, description }, secret, position: registered.position! };
   }
 }
 
@@ -87,32 +74,15 @@ export class RemoveWebhookHandler implements ICommandHandler<RemoveWebhookComman
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async execute({ webhookId, context }: RemoveWebhookCommand) {
-    const streamId = webhookStreamId(webhookId);
-    for (;;) {
-      const events = await collect(this.store.readStream(streamId));
-      if (events.length === 0 || events.some((event) => event.type === 'WebhookRemoved')) {
-        throw new NotFoundError(`No webhook ${webhookId}`);
-      }
-      const removed: WebhookEvent = { type: 'WebhookRemoved', data: { webhookId } };
-      try {
-        const { position } = await this.store.append(
-          streamId,
-          [{ id: idFor('webhook-removed', context), ...removed, metadata: eventMetadata(context) }],
-          { expectedRevision: events[events.length - 1].revision },
-        );
-        return { position };
-      } catch (error) {
-        // A concurrent removal: read again, and the webhook is found removed (404).
-        if (!(error instanceof WrongExpectedRevisionError)) throw error;
-      }
-    }
+    const { position } = await handleCommand(
+      this.store,
+      webhookStreamId(webhookId),
+      webhookDecider,
+      { type: 'RemoveWebhook', webhookId },
+      { context, eventId: () => idFor('webhook-removed', context) },
+    );
+    return { position: position! };
   }
-}
-
-function secretShownOnce(): ConflictError {
-  return new ConflictError(
-    'An earlier attempt of this request registered the webhook, and its secret is shown only once: remove it and register it anew if the secret was lost',
-  );
 }
 
 export const WEBHOOK_COMMAND_HANDLERS = [RegisterWebhookHandler, RemoveWebhookHandler];

@@ -36,13 +36,14 @@ export type IntegrationWebhookSecretSet = Event<
 export type MemberEmailClaimed = Event<'MemberEmailClaimed', { memberId: string; email: string }>;
 export type MemberEmailReleased = Event<'MemberEmailReleased', { memberId: string }>;
 
-export type TeamEvent =
-  | MemberJoined
-  | MemberRemoved
-  | IntegrationRegistered
-  | IntegrationWebhookSecretSet
-  | MemberEmailClaimed
-  | MemberEmailReleased;
+/** A `member-<uuid>` stream's events. */
+export type MemberEvent = MemberJoined | MemberRemoved;
+/** A `member-email-<uuid>` stream's events. */
+export type MemberEmailEvent = MemberEmailClaimed | MemberEmailReleased;
+/** An `integration-<uuid>` stream's events. */
+export type IntegrationEvent = IntegrationRegistered | IntegrationWebhookSecretSet;
+
+export type TeamEvent = MemberEvent | MemberEmailEvent | IntegrationEvent;
 
 export const memberStreamId = (memberId: string): string => `member-${memberId}`;
 export const integrationStreamId = (integrationId: string): string => `integration-${integrationId}`;
