@@ -4,6 +4,7 @@
  * conversation an integration may write to) are checked here, then the decider decides
  * (`ConversationCommandCore`). Controller → command → handleCommand → decider.
  */
+import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { UnprocessableError, idFor, type CommandContext } from '@team-inbox/core';
 import { TeamDirectory } from '@team-inbox/team';
@@ -63,7 +64,10 @@ export class AssignConversationCommand extends Command<ConversationCommandResult
   }
 }
 
-export class UnassignConversationCommand extends Command<ConversationCommandResult> {
+/** A command that names the conversation and nothing more: unassign, close, reopen. */
+abstract class ConversationOnlyCommand extends Command<ConversationCommandResult> {
+  abstract readonly intent: 'UnassignConversation' | 'CloseConversation' | 'ReopenConversation';
+
   constructor(
     readonly conversationId: string,
     readonly context: CommandContext,
@@ -73,24 +77,17 @@ export class UnassignConversationCommand extends Command<ConversationCommandResu
   }
 }
 
-export class CloseConversationCommand extends Command<ConversationCommandResult> {
-  constructor(
-    readonly conversationId: string,
-    readonly context: CommandContext,
-    readonly expectedRevision?: bigint,
-  ) {
-    super();
-  }
+/** Back to the unassigned queue. */
+export class UnassignConversationCommand extends ConversationOnlyCommand {
+  readonly intent = 'UnassignConversation';
 }
 
-export class ReopenConversationCommand extends Command<ConversationCommandResult> {
-  constructor(
-    readonly conversationId: string,
-    readonly context: CommandContext,
-    readonly expectedRevision?: bigint,
-  ) {
-    super();
-  }
+export class CloseConversationCommand extends ConversationOnlyCommand {
+  readonly intent = 'CloseConversation';
+}
+
+export class ReopenConversationCommand extends ConversationOnlyCommand {
+  readonly intent = 'ReopenConversation';
 }
 
 /** A removed member's conversation goes back to the queue, where that member is still its assignee. */
@@ -195,32 +192,22 @@ export class AssignConversationHandler implements ICommandHandler<AssignConversa
   }
 }
 
-@CommandHandler(UnassignConversationCommand)
-export class UnassignConversationHandler implements ICommandHandler<UnassignConversationCommand> {
-  constructor(private readonly conversations: ConversationCommandCore) {}
+/** The handler of a command that names the conversation and nothing more: the decider has every rule. */
+function conversationOnlyHandler(Intent: new (...args: never[]) => ConversationOnlyCommand) {
+  @CommandHandler(Intent)
+  class ConversationOnlyHandler implements ICommandHandler<ConversationOnlyCommand> {
+    constructor(@Inject(ConversationCommandCore) private readonly conversations: ConversationCommandCore) {}
 
-  execute({ conversationId, context, expectedRevision }: UnassignConversationCommand) {
-    return this.conversations.execute({ type: 'UnassignConversation', conversationId }, context, { expectedRevision });
+    execute({ intent, conversationId, context, expectedRevision }: ConversationOnlyCommand) {
+      return this.conversations.execute({ type: intent, conversationId }, context, { expectedRevision });
+    }
   }
+  return ConversationOnlyHandler;
 }
 
-@CommandHandler(CloseConversationCommand)
-export class CloseConversationHandler implements ICommandHandler<CloseConversationCommand> {
-  constructor(private readonly conversations: ConversationCommandCore) {}
-
-  execute({ conversationId, context, expectedRevision }: CloseConversationCommand) {
-    return this.conversations.execute({ type: 'CloseConversation', conversationId }, context, { expectedRevision });
-  }
-}
-
-@CommandHandler(ReopenConversationCommand)
-export class ReopenConversationHandler implements ICommandHandler<ReopenConversationCommand> {
-  constructor(private readonly conversations: ConversationCommandCore) {}
-
-  execute({ conversationId, context, expectedRevision }: ReopenConversationCommand) {
-    return this.conversations.execute({ type: 'ReopenConversation', conversationId }, context, { expectedRevision });
-  }
-}
+export const UnassignConversationHandler = conversationOnlyHandler(UnassignConversationCommand);
+export const CloseConversationHandler = conversationOnlyHandler(CloseConversationCommand);
+export const ReopenConversationHandler = conversationOnlyHandler(ReopenConversationCommand);
 
 @CommandHandler(UnassignRemovedMemberCommand)
 export class UnassignRemovedMemberHandler implements ICommandHandler<UnassignRemovedMemberCommand> {

@@ -40,7 +40,8 @@ import {
   type CustomerReference,
 } from '../customers/customer-links';
 
-export interface StoreEventInput {
+// A type alias, not an interface: its receipt's data must fit the event store's JSON types.
+export type StoreEventInput = {
   integrationId: string;
   /** The integration's own id for the event: the same id again is a duplicate. */
   storeEventId: string;
@@ -49,7 +50,7 @@ export interface StoreEventInput {
   requiresAction: boolean;
   customer: { id?: string | null; email?: string | null; name?: string | null };
   conversationId?: string;
-}
+};
 
 export interface StoreEventOutcome {
   conversationId: string | null;
@@ -61,13 +62,7 @@ export interface StoreEventOutcome {
 
 type StoreEventReceived = DomainEvent<
   'StoreEventReceived',
-  {
-    integrationId: string;
-    storeEventId: string;
-    type: string;
-    summary: string;
-    requiresAction: boolean;
-    customer: { id?: string | null; email?: string | null; name?: string | null };
+  Omit<StoreEventInput, 'conversationId'> & {
     conversationId: string | null;
     /**
      * The conversation was found through the customer's links: where it has not started (its starter
