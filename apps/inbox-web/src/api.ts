@@ -1,22 +1,9 @@
 /** The HTTP API as the UI uses it: bearer token, JSON, If-Match, and the types API.md describes. */
 
-export interface Customer {
-  id: string;
-  name: string | null;
-  email: string | null;
-}
+import type { Summary } from './summary.generated.js';
 
-export interface Summary {
-  id: string;
-  subject: string | null;
-  customer: Customer;
-  status: 'open' | 'closed';
-  assigneeId: string | null;
-  lastActivityAt: string;
-  lastMessagePreview: string | null;
-  messageCount: number;
-  revision: number;
-}
+// Generated from the server's definition of the summary, which the UI (built on its own) cannot import.
+export type { Customer, Summary } from './summary.generated.js';
 
 export interface Actor {
   type: 'member' | 'integration' | 'admin' | 'system';

@@ -11,8 +11,9 @@ import type { RecordedEvent } from '@team-inbox/event-store';
 import { StatementCache, type Projection } from '@team-inbox/projections/projection';
 import { CONVERSATION_STREAM_PREFIX, isConversationEvent, type ConversationEvent } from './domain/conversation.events';
 import { previewOf } from './domain/conversation.view';
+import { SUMMARY_COLUMN_DEFINITIONS, type SummaryColumnName } from './summary-contract';
 
-export { SUMMARY_JSON } from './summary-json';
+export { SUMMARY_JSON } from './summary-contract';
 
 /** The key of the unassigned queue in `open_conversation_counts`. */
 export const UNASSIGNED = '';
@@ -34,26 +35,49 @@ const OPEN_COUNTS_ON_UPDATE = `CREATE TRIGGER open_counts_on_update AFTER UPDATE
       ON CONFLICT (assignee_key) DO UPDATE SET open_count = open_count + 1;
   END`;
 
+/** The table's columns: the summary's (`summary-contract.ts`), and the log position of the last event applied. */
+type Column = SummaryColumnName | 'position';
+
+/**
+ * What a start writes to each column (every one named: the type says which there are), `?` where `apply`
+ * binds a value, in this order.
+ */
+const ON_START: Record<Column, string> = {
+  id: '?',
+  subject: '?',
+  customer_id: '?',
+  customer_name: '?',
+  customer_email: '?',
+  status: "'open'",
+  assignee_id: 'NULL',
+  last_activity_at: '?',
+  last_message_preview: 'NULL',
+  message_count: '0',
+  revision: '?',
+  position: '?',
+};
+
+/** An assignment of `SET`, its column checked against the table's. */
+const set = (column: Column, value: string): string => `${column} = ${value}`;
+
 // Positional parameters: binding by name costs a property lookup per parameter per event, felt in a rebuild.
-const STAMP = 'last_activity_at = ?, revision = ?, position = ?';
+const STAMP = [set('last_activity_at', '?'), set('revision', '?'), set('position', '?')].join(', ');
 const GUARD = 'WHERE id = ? AND revision < ?'; // a redelivered event changes nothing
 
 function prepare(db: Database.Database) {
-  const update = (set?: string) =>
-    db.prepare(`UPDATE conversation_summaries SET ${set ? `${set}, ` : ''}${STAMP} ${GUARD}`);
+  const update = (...assignments: string[]) =>
+    db.prepare(`UPDATE conversation_summaries SET ${[...assignments, STAMP].join(', ')} ${GUARD}`);
   return {
     ConversationStarted: db.prepare(
-      `INSERT INTO conversation_summaries
-         (id, subject, customer_id, customer_name, customer_email, status, assignee_id, last_activity_at,
-          last_message_preview, message_count, revision, position)
-       VALUES (?, ?, ?, ?, ?, 'open', NULL, ?, NULL, 0, ?, ?)
+      `INSERT INTO conversation_summaries (${Object.keys(ON_START).join(', ')})
+       VALUES (${Object.values(ON_START).join(', ')})
        ON CONFLICT (id) DO NOTHING`,
     ),
-    MessageSent: update('last_message_preview = ?, message_count = message_count + 1'),
-    ConversationAssigned: update('assignee_id = ?'),
-    ConversationUnassigned: update('assignee_id = NULL'),
-    ConversationClosed: update("status = 'closed'"),
-    ConversationReopened: update("status = 'open'"),
+    MessageSent: update(set('last_message_preview', '?'), set('message_count', 'message_count + 1')),
+    ConversationAssigned: update(set('assignee_id', '?')),
+    ConversationUnassigned: update(set('assignee_id', 'NULL')),
+    ConversationClosed: update(set('status', "'closed'")),
+    ConversationReopened: update(set('status', "'open'")),
     StoreEventRecorded: update(),
   };
 }
@@ -67,18 +91,7 @@ export class ConversationSummariesProjection implements Projection {
   setUp(db: Database.Database): void {
     db.exec(`
       CREATE TABLE IF NOT EXISTS conversation_summaries (
-        id                   TEXT PRIMARY KEY,
-        subject              TEXT,
-        customer_id          TEXT NOT NULL,
-        customer_name        TEXT,
-        customer_email       TEXT,
-        status               TEXT NOT NULL,
-        assignee_id          TEXT,
-        last_activity_at     TEXT NOT NULL,
-        last_message_preview TEXT,
-        message_count        INTEGER NOT NULL,
-        revision             INTEGER NOT NULL,
-        position             TEXT NOT NULL
+        ${[...SUMMARY_COLUMN_DEFINITIONS, 'position             TEXT NOT NULL'].join(',\n        ')}
       );
       -- The views page by (last_activity_at, id), newest first: each view walks one of these in order.
       CREATE INDEX IF NOT EXISTS conversation_summaries_by_queue

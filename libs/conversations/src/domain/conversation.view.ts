@@ -5,23 +5,14 @@
 import type { Actor } from '@team-inbox/core';
 import { readEventMetadata } from '@team-inbox/core';
 import type { RecordedEvent } from '@team-inbox/event-store';
-import type { ConversationEvent, Customer, MessageAuthor, MessageSent } from './conversation.events';
+import type { ConversationSummary } from '../summary-contract';
+import type { ConversationEvent, MessageAuthor, MessageSent } from './conversation.events';
 import { isConversationEvent } from './conversation.events';
 
-export const MESSAGE_PREVIEW_LENGTH = 140;
+// Its shape is defined once, with its columns and its JSON (`summary-contract.ts`); exported from here too.
+export type { ConversationSummary } from '../summary-contract';
 
-export interface ConversationSummary {
-  id: string;
-  subject: string | null;
-  customer: Customer;
-  status: 'open' | 'closed';
-  assigneeId: string | null;
-  lastActivityAt: string;
-  lastMessagePreview: string | null;
-  messageCount: number;
-  /** The conversation stream's revision: the ETag, and what `If-Match` names. */
-  revision: number;
-}
+export const MESSAGE_PREVIEW_LENGTH = 140;
 
 export interface ConversationMessage {
   id: string;

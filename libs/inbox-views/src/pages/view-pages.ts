@@ -8,7 +8,7 @@
  */
 import type Database from 'better-sqlite3';
 // From the file, not the library's index: the pages thread loads only what it needs (its heap is small).
-import { SUMMARY_JSON } from '@team-inbox/conversations/summary-json';
+import { SUMMARY_JSON } from '@team-inbox/conversations/summary-contract';
 
 export const VIEWS = ['mine', 'unassigned', 'assigned', 'closed', 'all'] as const;
 export type View = (typeof VIEWS)[number];
