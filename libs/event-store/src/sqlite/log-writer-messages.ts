@@ -1,15 +1,16 @@
-/** What the main thread and the log's writer thread say to each other. */
+/** What the main thread asks of the log's writer thread. */
 import type { AppendOutcome, AppendRequest, ExpiryOutcome, ExpiryRequest } from './log-writer';
 
-export type ToLogWriter =
-  { type: 'write'; batch: AppendRequest[] } | { type: 'remove-expired'; request: ExpiryRequest } | { type: 'close' };
+export interface CommittedBatch {
+  outcomes: AppendOutcome[];
+  /** How long its transaction took, fsync included. */
+  durationMs: number;
+}
 
-export type FromLogWriter =
-  /** Its connection is open and can write. */
-  | { type: 'ready' }
-  /** The batch is on disk; how long its transaction took, fsync included. */
-  | { type: 'committed'; outcomes: AppendOutcome[]; durationMs: number }
-  /** A slice of the expiry sweep is committed. */
-  | { type: 'expired-removed'; outcome: ExpiryOutcome }
-  /** The commit failed: nothing of the batch (or of the slice) was written. */
-  | { type: 'failed'; message: string; code: string };
+/** A failed commit rejects its call: nothing of the batch (or of the slice) was written. */
+export interface LogWriterCalls {
+  /** Commits the batch, after those asked before it; answered once it is on disk. */
+  write(batch: AppendRequest[]): CommittedBatch;
+  /** Removes one slice of expired events. */
+  removeExpired(request: ExpiryRequest): ExpiryOutcome;
+}

@@ -8,63 +8,33 @@
  * the store being unavailable (they may have been written: a retry with the same event ids is recognised),
  * and the next batch starts a new thread.
  */
-import type { Worker } from 'node:worker_threads';
+import { WorkerThread } from '@team-inbox/worker-thread';
 import { EventStoreUnavailableError } from '../errors';
-import { startWorker } from '../worker-entry';
-import type { AppendOutcome, AppendRequest, ExpiryOutcome, ExpiryRequest, LogWriterSettings } from './log-writer';
-import type { FromLogWriter, ToLogWriter } from './log-writer-messages';
-
-export interface CommittedBatch {
-  outcomes: AppendOutcome[];
-  durationMs: number;
-}
-
-/** A message posted to the thread and not yet answered: a batch to commit or a slice of the expiry sweep. */
-interface InFlight {
-  worker: Worker;
-  resolve: (answer: FromLogWriter) => void;
-  reject: (error: unknown) => void;
-}
+import type { AppendRequest, ExpiryOutcome, ExpiryRequest, LogWriterSettings } from './log-writer';
+import type { CommittedBatch, LogWriterCalls } from './log-writer-messages';
 
 /** It allocates little beyond each batch's messages: a small young generation, not the process's. */
 const WRITER_YOUNG_GENERATION_MB = 2;
 
 export class LogWriterThread {
-  private worker: Worker | undefined;
+  private thread: WorkerThread<LogWriterCalls> | undefined;
   /** Settles when the current thread has opened its connection, or failed to. */
   private started: Promise<void> = Promise.resolve();
-  /** Batches posted and not yet answered, oldest first: the thread answers them in order. */
-  private inFlight: InFlight[] = [];
 
   constructor(
     private readonly settings: LogWriterSettings,
     /** Turns the message of a failed commit into the error each of its appends is rejected with. */
-    private readonly commitFailure: (message: string, code: string) => unknown,
+    private readonly commitFailure: (message: string, code: string) => Error,
   ) {}
 
   /** Commits the batch in the writer thread, after those posted before it. */
-  async write(batch: AppendRequest[]): Promise<CommittedBatch> {
-    const answer = await this.post({ type: 'write', batch });
-    if (answer.type !== 'committed') throw new Error(`The log's writer thread answered a batch with ${answer.type}`);
-    return answer;
+  write(batch: AppendRequest[]): Promise<CommittedBatch> {
+    return this.running().call('write', batch);
   }
 
   /** Removes one slice of expired events, in turn with the batches (see `LogWriter.removeExpired`). */
-  async removeExpired(request: ExpiryRequest): Promise<ExpiryOutcome> {
-    const answer = await this.post({ type: 'remove-expired', request });
-    if (answer.type !== 'expired-removed') {
-      throw new Error(`The log's writer thread answered an expiry sweep with ${answer.type}`);
-    }
-    return answer.outcome;
-  }
-
-  private post(message: Exclude<ToLogWriter, { type: 'close' }>): Promise<FromLogWriter> {
-    const worker = (this.worker ??= this.spawn());
-    return new Promise<FromLogWriter>((resolve, reject) => {
-      this.inFlight.push({ worker, resolve, reject });
-      worker.ref(); // the process waits for the commits it has accepted
-      worker.postMessage(message);
-    });
+  removeExpired(request: ExpiryRequest): Promise<ExpiryOutcome> {
+    return this.running().call('removeExpired', request);
   }
 
   /**
@@ -76,55 +46,26 @@ export class LogWriterThread {
   }
 
   async close(): Promise<void> {
-    const worker = this.worker;
-    if (!worker) return;
-    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    worker.ref();
-    worker.postMessage({ type: 'close' } satisfies ToLogWriter);
-    await exited;
+    await this.thread?.close();
   }
 
-  private spawn(): Worker {
-    const worker = startWorker({
+  /** The thread that takes the next batch: a failed one takes no more, and a new one starts. */
+  private running(): WorkerThread<LogWriterCalls> {
+    if (this.thread?.accepting) return this.thread;
+    const thread = new WorkerThread<LogWriterCalls>({
       callerFile: __filename,
       entry: 'log-writer.worker',
       workerData: this.settings,
       youngGenerationMb: WRITER_YOUNG_GENERATION_MB,
+      name: "The SQLite event store's writer thread",
+      // Held only while it has batches: an idle store does not keep the process alive.
+      keepProcessAlive: 'while-busy',
+      stopError: (stop, message) =>
+        new EventStoreUnavailableError(message, stop.kind === 'failed' ? { cause: stop.error } : undefined),
+      callError: ({ message, code }) => this.commitFailure(message, code ?? ''),
     });
-    worker.unref(); // held only while it has batches: an idle store does not keep the process alive
-    let started!: { resolve: () => void; reject: (error: Error) => void };
-    this.started = new Promise<void>((resolve, reject) => (started = { resolve, reject }));
-    this.started.catch(() => undefined); // asked for by lastStart() only: unobserved, it is no crash
-    worker.on('message', (message: FromLogWriter) => {
-      if (message.type === 'ready') return started.resolve();
-      const answered = this.inFlight.shift();
-      if (this.inFlight.length === 0) worker.unref(); // idle: the process may exit
-      if (message.type === 'failed') answered?.reject(this.commitFailure(message.message, message.code));
-      else answered?.resolve(message);
-    });
-    worker.on('error', (error) => {
-      const failure = new EventStoreUnavailableError(
-        `The SQLite event store's writer thread failed: ${error.message}`,
-        { cause: error },
-      );
-      started.reject(failure);
-      this.failAll(worker, failure);
-    });
-    worker.on('exit', (exitCode) => {
-      const failure = new EventStoreUnavailableError(
-        `The SQLite event store's writer thread stopped (exit code ${exitCode})`,
-      );
-      started.reject(failure);
-      this.failAll(worker, failure);
-    });
-    return worker;
-  }
-
-  /** A failed thread's batches fail, and it takes no more: the next batch starts a new thread. */
-  private failAll(worker: Worker, error: Error): void {
-    if (this.worker === worker) this.worker = undefined;
-    const failed = this.inFlight.filter((batch) => batch.worker === worker);
-    this.inFlight = this.inFlight.filter((batch) => batch.worker !== worker);
-    for (const batch of failed) batch.reject(error);
+    this.started = thread.ready;
+    this.thread = thread;
+    return thread;
   }
 }

@@ -1,4 +1,4 @@
-/** What the main thread and the pages thread say to each other. */
+/** What the main thread asks of the pages thread. */
 import type { PageRequest, PageRows } from './view-pages';
 
 export interface PagesThreadData {
@@ -7,7 +7,7 @@ export interface PagesThreadData {
   cacheMiB: number;
 }
 
-export type ToPagesThread = { type: 'page'; id: number; request: PageRequest } | { type: 'close' };
-
-export type FromPagesThread =
-  { type: 'page'; id: number; rows: PageRows } | { type: 'failed'; id: number; message: string };
+export interface PagesThreadCalls {
+  /** The page's rows, read on the thread's own connection once the request reaches it. */
+  page(request: PageRequest): PageRows;
+}

@@ -19,10 +19,12 @@ export interface PostedEvent {
   recordedAt: number;
 }
 
-export type ToProjector = { type: 'appended' } | { type: 'stop' };
+/** Sent as a notice, unanswered: an append of this process has committed, so the worker reads it now. */
+export interface ProjectorCalls {
+  appended(): void;
+}
 
-export type FromProjector =
+export type ProjectorEvent =
   /** After each stored batch: where the projector is, and the events it applied (none where a sibling had). */
   | { type: 'progress'; checkpoint: Position; applied: PostedEvent[]; appliedAt: number }
-  | { type: 'error'; message: string; error: string }
-  | { type: 'stopped' };
+  | { type: 'error'; message: string; error: string };

@@ -9,15 +9,14 @@
  */
 import type Database from 'better-sqlite3';
 import type { Position } from '@team-inbox/event-store';
-import { startWorker } from '@team-inbox/event-store/worker-entry';
-import type { Worker } from 'node:worker_threads';
+import { WorkerThread } from '@team-inbox/worker-thread';
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import type { SubscriberLogger } from '../checkpointed-subscriber';
 import { PositionWaiters } from '../position-waiters';
 import type { AppliedEvent, ProjectionProgress } from '../projection-progress';
 import { PROJECTOR_CHECKPOINT } from '../projector';
 import { readCheckpoint } from '../read-model-database';
-import type { FromProjector, ProjectorWorkerData, ToProjector } from './projector-messages';
+import type { ProjectorCalls, ProjectorEvent, ProjectorWorkerData } from './projector-messages';
 
 const RESTART_DELAY_MS = 1000;
 const STOP_TIMEOUT_MS = 10_000;
@@ -28,7 +27,7 @@ export class ProjectorThread implements ProjectionProgress {
   readonly progressed = new Subject<Position>();
   private position: Position;
   private readonly waiters = new PositionWaiters();
-  private worker: Worker | undefined;
+  private worker: WorkerThread<ProjectorCalls, ProjectorEvent> | undefined;
   private stopping = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private appendsSubscription: Subscription | undefined;
@@ -62,38 +61,33 @@ export class ProjectorThread implements ProjectionProgress {
     this.stopping = true;
     clearTimeout(this.restartTimer);
     this.appendsSubscription?.unsubscribe();
-    const worker = this.worker;
-    if (worker) {
-      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-      worker.postMessage({ type: 'stop' } satisfies ToProjector);
-      const timeout = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS);
-      await exited;
-      clearTimeout(timeout);
-    }
+    await this.worker?.close({ timeoutMs: STOP_TIMEOUT_MS });
     this.waiters.releaseAll();
   }
 
   private spawn(): void {
-    const worker = startWorker({
+    const worker: WorkerThread<ProjectorCalls, ProjectorEvent> = new WorkerThread({
       callerFile: __filename,
       entry: 'projector.worker',
       workerData: this.data,
       // What it allocates is short-lived (a page of events at a time): a small young generation keeps the
       // server's RSS within bounds while it catches up with a long log.
       youngGenerationMb: WORKER_YOUNG_GENERATION_MB,
+      name: 'The projector thread',
+      keepProcessAlive: 'always',
+      onEvent: (event) => this.receive(event),
+      onStop: (stop) => {
+        if (stop.kind === 'failed') this.logger.error('The projector thread failed; a new one resumes', stop.error);
+        if (this.worker === worker) this.worker = undefined;
+        if (this.stopping) return;
+        // Whatever was applied is in the read models with its checkpoint: a new worker starts from there.
+        this.restartTimer = setTimeout(() => this.spawn(), RESTART_DELAY_MS);
+      },
     });
     this.worker = worker;
-    worker.on('message', (message: FromProjector) => this.receive(message));
-    worker.on('error', (error) => this.logger.error('The projector thread failed; a new one resumes', error));
-    worker.on('exit', () => {
-      if (this.worker === worker) this.worker = undefined;
-      if (this.stopping) return;
-      // Whatever was applied is in the read models with its checkpoint: a new worker starts from there.
-      this.restartTimer = setTimeout(() => this.spawn(), RESTART_DELAY_MS);
-    });
   }
 
-  private receive(message: FromProjector): void {
+  private receive(message: ProjectorEvent): void {
     switch (message.type) {
       case 'progress': {
         if (message.checkpoint > this.position) this.position = message.checkpoint;
@@ -108,8 +102,6 @@ export class ProjectorThread implements ProjectionProgress {
       case 'error':
         this.logger.error(`${message.message}\n${message.error}`);
         return;
-      case 'stopped':
-        return;
     }
   }
 
@@ -119,7 +111,7 @@ export class ProjectorThread implements ProjectionProgress {
     this.notifyScheduled = true;
     process.nextTick(() => {
       this.notifyScheduled = false;
-      this.worker?.postMessage({ type: 'appended' } satisfies ToProjector);
+      this.worker?.notify('appended');
     });
   }
 

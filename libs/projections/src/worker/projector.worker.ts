@@ -7,15 +7,16 @@ import type { Type } from '@nestjs/common';
 // The store's files, not the library's index, which brings the EventStoreDB client (gRPC) along.
 import { SqliteEventStore } from '@team-inbox/event-store/sqlite/sqlite-event-store';
 import { FALLBACK_AUTOCHECKPOINT_PAGES } from '@team-inbox/event-store/sqlite/wal-checkpointer';
+import { MainThreadPort } from '@team-inbox/worker-thread';
 import { parentPort, workerData } from 'node:worker_threads';
 import { inspect } from 'node:util';
 import type { Projection } from '../projection';
 import { Projector } from '../projector';
 import { PROJECTOR_THREAD_CACHE_MIB, openReadModelDatabase } from '../read-model-database';
-import type { FromProjector, PostedEvent, ProjectorWorkerData, ToProjector } from './projector-messages';
+import type { PostedEvent, ProjectorCalls, ProjectorEvent, ProjectorWorkerData } from './projector-messages';
 
-async function run(port: NonNullable<typeof parentPort>, data: ProjectorWorkerData): Promise<void> {
-  const post = (message: FromProjector): void => port.postMessage(message);
+async function run(data: ProjectorWorkerData): Promise<void> {
+  const mainThread = new MainThreadPort<ProjectorCalls, ProjectorEvent>();
   const projectionsModule = (await import(data.projectionsModule)) as Record<string, Type<Projection>[]>;
   const projections = projectionsModule[data.exportName].map((ProjectionClass) => new ProjectionClass());
   // A reader only: the main thread's store writes.
@@ -30,7 +31,7 @@ async function run(port: NonNullable<typeof parentPort>, data: ProjectorWorkerDa
   // hold up the batches behind it. SQLite's own checkpoint on commit only past a large WAL.
   db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
   const projector = new Projector(store, db, projections, {
-    error: (message, error) => post({ type: 'error', message, error: inspect(error) }),
+    error: (message, error) => mainThread.emit({ type: 'error', message, error: inspect(error) }),
   });
 
   // One message per stored batch: a group commit's events, or a page of a catch-up.
@@ -48,23 +49,22 @@ async function run(port: NonNullable<typeof parentPort>, data: ProjectorWorkerDa
     posting = true;
     process.nextTick(() => {
       posting = false;
-      post({ type: 'progress', checkpoint, applied, appliedAt });
+      mainThread.emit({ type: 'progress', checkpoint, applied, appliedAt });
       applied = [];
     });
   });
 
-  port.on('message', (message: ToProjector) => {
-    if (message.type === 'appended') store.notifyAppended();
-    else
-      void (async () => {
+  mainThread.serve(
+    { appended: () => store.notifyAppended() },
+    {
+      close: async () => {
         await projector.stop();
         await store.close();
         db.close();
-        post({ type: 'stopped' });
-        port.close();
-      })();
-  });
+      },
+    },
+  );
   projector.start();
 }
 
-if (parentPort) void run(parentPort, workerData as ProjectorWorkerData);
+if (parentPort) void run(workerData as ProjectorWorkerData);
