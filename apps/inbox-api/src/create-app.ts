@@ -1,6 +1,6 @@
 import { NestFactory, Reflector } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { EVENT_STORE, type EventStore } from '@team-inbox/event-store';
 import { webhookHeadChecks } from '@team-inbox/integrations';
 import { ProjectionProgress } from '@team-inbox/projections';
@@ -14,6 +14,7 @@ import { answerMalformedRequests } from './http/client-errors';
 import { capConnectionsPerClient } from './http/connections-per-client';
 import { closeConnectionsOnClose } from './http/graceful-close';
 import { BODY_LIMIT_BYTES } from './http/limits';
+import { createOpenApiDocument } from './http/openapi';
 import { registerSecurityHeaders } from './http/security-headers';
 import { answerRequestIds, requestIdOf } from './http/request-id';
 import { registerWebUi } from './http/web-ui';
@@ -156,15 +157,6 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   // Registered here rather than as a provider so that it also formats the errors Fastify raises before a
   // route runs (a body too large, malformed JSON).
   app.useGlobalFilters(new AllExceptionsFilter());
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('team-inbox')
-      .setDescription("A team's shared customer inbox: the HTTP API, version 1")
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  SwaggerModule.setup('docs', app, createOpenApiDocument(app), { jsonDocumentUrl: 'docs/openapi.json' });
   return app;
 }

@@ -5,7 +5,16 @@
  * that arrive meanwhile are answered between two slices.
  */
 import { BadRequestException, Controller, Get, Inject, Param, ParseUUIDPipe, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CONVERSATION_STREAM_PREFIX, ReadFromTheLogDto, conversationStreamId } from '@team-inbox/conversations';
 import { NotFoundError, readEventMetadata } from '@team-inbox/core';
 import { JSON_CONTENT_TYPE } from '@team-inbox/platform';
@@ -23,6 +32,7 @@ import { Type } from 'class-transformer';
 import { IsISO8601, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
+import { AssignmentChangeResponse, HistoryEntryResponse } from './audit.responses';
 
 export class AssignmentAuditDto {
   @ApiPropertyOptional({ description: 'ISO-8601: changes at or after this time' })
@@ -87,11 +97,22 @@ export class AuditController {
 
   @Get('conversations/:id/history')
   @AllowedRoles('admin', 'agent', 'auditor')
+  @ApiOperation({ summary: "A conversation's every event, read from the event store: what an auditor replays" })
   @ApiOkResponse({
     description:
       'Every event of the conversation from `fromRevision` (up to `limit`), oldest first: ' +
       '`[{position, revision, type, at, actor, data}]`, streamed as it is read',
+    type: [HistoryEntryResponse],
+    headers: {
+      Link: {
+        description:
+          'Where `limit` is given and more events follow: `</conversations/<id>/history?fromRevision=N&limit=L>; rel="next"`',
+        schema: { type: 'string' },
+      },
+    },
   })
+  @ApiBadRequestResponse({ description: 'A malformed conversation id, `fromRevision`, `limit` or `minPosition`' })
+  @ApiNotFoundResponse({ description: 'No such conversation' })
   async history(
     @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 400 })) id: string,
     @Query() query: HistoryPageDto,
@@ -117,6 +138,14 @@ export class AuditController {
   @Get('audit/assignments')
   @AllowedRoles('admin', 'auditor')
   @ApiProduces('application/x-ndjson')
+  @ApiOperation({ summary: 'Every assignment change in log order, as NDJSON, streamed' })
+  @ApiOkResponse({
+    description:
+      'Newline-delimited JSON (`application/x-ndjson`): one object a line, each as the schema says, every ' +
+      'ConversationAssigned and ConversationUnassigned at or after `since` and before `until`, in log order',
+    type: AssignmentChangeResponse,
+  })
+  @ApiBadRequestResponse({ description: '`since` or `until` is no ISO-8601 time, or `since` is after `until`' })
   assignments(@Query() query: AssignmentAuditDto, @Res() reply: FastifyReply): void {
     const since = utcTime('since', query.since);
     const until = utcTime('until', query.until);

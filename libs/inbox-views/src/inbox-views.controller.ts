@@ -1,13 +1,19 @@
 /** API.md's inbox queries: the caller's inbox with its counts, and the conversation views. */
 import { BadRequestException, Controller, Get, Query as QueryParams, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { JSON_CONTENT_TYPE } from '@team-inbox/platform';
 import { positionToString } from '@team-inbox/event-store';
 import { ProjectionProgress } from '@team-inbox/projections';
 import { AllowedRoles, CurrentPrincipal, type Principal } from '@team-inbox/platform';
 import type { FastifyReply } from 'fastify';
 import { DEFAULT_PAGE_SIZE, ListConversationsDto, PageDto, ReadYourWritesDto } from './inbox-views.dto';
+import {
+  ConversationListResponse,
+  InboxPageResponse,
+  PROJECTION_POSITION_HEADER,
+  ViewCountsResponse,
+} from './inbox-views.responses';
 import { GetInboxQuery, GetViewCountsQuery, ListConversationsQuery, type ViewCounts } from './inbox-views.queries';
 
 /** API.md: a query given `minPosition` waits up to 2 seconds for the projections to reach it. */
@@ -24,6 +30,11 @@ export class InboxViewsController {
 
   @Get('inbox')
   @AllowedRoles('agent', 'admin')
+  @ApiOperation({
+    summary: "The caller's inbox: open conversations unassigned or assigned to the caller, with counts",
+  })
+  @ApiOkResponse({ type: InboxPageResponse, headers: PROJECTION_POSITION_HEADER })
+  @ApiBadRequestResponse({ description: 'A malformed `limit`, `cursor` or `minPosition`' })
   async inbox(
     @QueryParams() query: PageDto,
     @CurrentPrincipal() principal: Principal,
@@ -37,6 +48,9 @@ export class InboxViewsController {
   /** How many conversations each view holds for the caller (the UI's tabs); `minPosition` as for the views. */
   @Get('inbox/counts')
   @AllowedRoles('agent', 'admin')
+  @ApiOperation({ summary: 'How many conversations each view holds for the caller' })
+  @ApiOkResponse({ type: ViewCountsResponse, headers: PROJECTION_POSITION_HEADER })
+  @ApiBadRequestResponse({ description: 'A malformed `minPosition`' })
   async counts(
     @QueryParams() query: ReadYourWritesDto,
     @CurrentPrincipal() principal: Principal,
@@ -48,6 +62,12 @@ export class InboxViewsController {
 
   @Get('conversations')
   @AllowedRoles('agent', 'admin', 'auditor')
+  @ApiOperation({ summary: 'A view of the conversations (mine, unassigned, assigned, closed, all), a page at a time' })
+  @ApiOkResponse({ type: ConversationListResponse, headers: PROJECTION_POSITION_HEADER })
+  @ApiBadRequestResponse({
+    description:
+      'An unknown `view`, a malformed `assigneeId`, `limit`, `cursor` or `minPosition`, or `assigneeId` with `view=mine` or `unassigned`',
+  })
   async list(
     @QueryParams() query: ListConversationsDto,
     @CurrentPrincipal() principal: Principal,

@@ -17,7 +17,17 @@ import {
   Res,
   UnauthorizedException,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
 import { EVENT_STORE, parsePosition, type EventStore, type Position } from '@team-inbox/event-store';
 import { TeamDirectory, type Role } from '@team-inbox/team';
 import { AllowedRoles, CurrentPrincipal, type Principal } from '@team-inbox/platform';
@@ -39,6 +49,33 @@ export class LiveUpdatesController {
   @Get()
   @AllowedRoles(...STREAM_ROLES)
   @ApiProduces('text/event-stream')
+  @ApiOperation({
+    summary: 'Server-sent events: a message each time a conversation changes, resumable with Last-Event-ID',
+  })
+  @ApiHeader({
+    name: 'Last-Event-ID',
+    required: false,
+    description:
+      'The `id` of the last message received: the stream resumes exactly after that log position (`0`: from the start)',
+    schema: { type: 'string', pattern: '^ *(0|[1-9][0-9]*) *$', example: '1042' },
+  })
+  @ApiOkResponse({
+    description:
+      'An event stream that lasts. Each message: `id` its log position, `data` `{"conversationId": "<uuid>", ' +
+      '"position": "<position>"}`, sent once the views show the change. A `reset` event (no id) asks the client to ' +
+      'reload its views: it missed more than can be replayed. Heartbeats are SSE comments.',
+    schema: {
+      type: 'string',
+      example: 'id: 1042\ndata: {"conversationId":"6f1c0d3e-8a4b-4c2d-9e5f-0a1b2c3d4e5f","position":"1042"}\n\n',
+    },
+  })
+  @ApiBadRequestResponse({ description: '`Last-Event-ID` is no log position of this stream' })
+  @ApiTooManyRequestsResponse({
+    description: 'The caller holds as many open streams as one identity may (`Retry-After: 5`), or is throttled',
+  })
+  @ApiServiceUnavailableResponse({
+    description: 'The server holds as many streams as it takes (`Retry-After: 5`), or the event store is out',
+  })
   async stream(
     @Headers('last-event-id') lastEventId: string | undefined,
     @CurrentPrincipal() principal: Principal,

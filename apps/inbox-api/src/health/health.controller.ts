@@ -3,9 +3,11 @@
  * serves) and `GET /readyz` (the event store answers and the read models keep up with the log).
  */
 import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { EVENT_STORE, positionToString, type EventStore } from '@team-inbox/event-store';
 import { ProcessManagers, ProjectionProgress } from '@team-inbox/projections';
 import { Public } from '@team-inbox/platform';
+import { HealthResponse, LivenessResponse, ReadinessResponse } from './health.responses';
 import { readModelLagMs } from './read-model-lag';
 
 export interface HealthReport {
@@ -28,6 +30,7 @@ export interface ReadinessReport {
 /** API.md 1.1: ready while the read models are within this much of the log. */
 export const READY_LAG_MS = 5000;
 
+@ApiTags('operations')
 @Controller()
 export class HealthController {
   constructor(
@@ -39,6 +42,9 @@ export class HealthController {
   /** No authentication: load balancers and orchestrators probe it. */
   @Public()
   @Get('health')
+  @ApiOperation({ summary: "The server and its event store answer (version 1's report)" })
+  @ApiOkResponse({ type: HealthResponse })
+  @ApiServiceUnavailableResponse({ description: 'The event store cannot be reached' })
   async check(): Promise<HealthReport> {
     await this.assertEventStoreAnswers();
     return {
@@ -54,6 +60,8 @@ export class HealthController {
   /** Liveness: the process answers. It asks nothing of the store, so a store outage restarts no server. */
   @Public()
   @Get('livez')
+  @ApiOperation({ summary: 'Liveness: the process serves (asks nothing of the event store)' })
+  @ApiOkResponse({ type: LivenessResponse })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -61,6 +69,11 @@ export class HealthController {
   /** Readiness: send this server traffic only while the store answers and the views are not stale. */
   @Public()
   @Get('readyz')
+  @ApiOperation({ summary: 'Readiness: the event store answers and the read models are within 5 s of the log' })
+  @ApiOkResponse({ type: ReadinessResponse })
+  @ApiServiceUnavailableResponse({
+    description: 'The event store cannot be reached, or the read models are too far behind (the message says which)',
+  })
   async ready(): Promise<ReadinessReport> {
     await this.assertEventStoreAnswers();
     const checkpoint = this.projector.checkpoint;

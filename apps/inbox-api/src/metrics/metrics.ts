@@ -79,7 +79,7 @@ export class Metrics implements OnModuleDestroy {
     inboundWebhooks: InboundWebhooks,
     webhookSender: WebhookSender,
   ) {
-    collectDefaultMetrics({ register: this.registry });
+    collectProcessMetrics(this.registry);
     this.webhookOutcomes = inboundWebhooks.outcomes.subscribe((outcome) => this.inboundWebhooks.inc(outcome));
     this.deliveryOutcomes = webhookSender.attempts.subscribe((attempt) => this.webhookDeliveryAttempts.inc(attempt));
     this.stopObservingCommits =
@@ -135,6 +135,19 @@ export class Metrics implements OnModuleDestroy {
     this.appended.unsubscribe();
     this.webhookOutcomes.unsubscribe();
     this.deliveryOutcomes.unsubscribe();
+  }
+}
+
+/**
+ * prom-client's default metrics (process and Node.js), less the gauges it names `*_total`
+ * (`nodejs_active_handles_total` and its kin): the suffix `_total` is a counter's, and promtool refuses a gauge
+ * that bears it. What they counted stays, by type: `nodejs_active_handles`, `nodejs_active_requests`,
+ * `nodejs_active_resources`.
+ */
+export function collectProcessMetrics(registry: Registry): void {
+  collectDefaultMetrics({ register: registry });
+  for (const metric of registry.getMetricsAsArray()) {
+    if (metric instanceof Gauge && metric.name.endsWith('_total')) registry.removeSingleMetric(metric.name);
   }
 }
 

@@ -13,7 +13,14 @@ import {
   Res,
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { NotFoundError } from '@team-inbox/core';
 import { NoFieldsPipe } from '@team-inbox/platform';
 import { EVENT_STORE, positionToString, type EventStore } from '@team-inbox/event-store';
@@ -38,6 +45,13 @@ import {
   MessageBodyDto,
   StartConversationDto,
 } from './conversations.dto';
+import {
+  ConversationCommandResponse,
+  ConversationCommandResponses,
+  ConversationPageResponse,
+  ETAG_HEADER,
+  PostedMessageResponse,
+} from './conversation.responses';
 import { parseIfMatch } from './if-match';
 
 type HttpRequest = { headers: Record<string, string | string[] | undefined> };
@@ -45,7 +59,6 @@ const uuid = new ParseUUIDPipe({ errorHttpStatusCode: 400 });
 
 @ApiTags('conversations')
 @ApiBearerAuth()
-@ApiHeader({ name: 'Idempotency-Key', required: false, description: '1 to 200 printable characters' })
 @Controller('conversations')
 export class ConversationsController {
   constructor(
@@ -55,6 +68,14 @@ export class ConversationsController {
 
   @IdempotentPost()
   @AllowedRoles('integration')
+  @ApiOperation({ summary: "Start a conversation with a customer's first message" })
+  @ConversationCommandResponses({
+    status: 201,
+    type: PostedMessageResponse,
+    description: 'The conversation, open and unassigned: its summary, `position` and the message id',
+    onExisting: false,
+    carriesMessage: true,
+  })
   async start(
     @Body() body: StartConversationDto,
     @CurrentPrincipal() principal: Principal,
@@ -72,6 +93,18 @@ export class ConversationsController {
 
   @IdempotentPost(':id/messages')
   @AllowedRoles('integration', 'agent', 'admin')
+  @ApiOperation({
+    summary: "Post a customer's message (integration) or a member's reply",
+    description:
+      "An integration's message reopens a closed conversation; a member's reply assigns an unassigned one to its author",
+  })
+  @ConversationCommandResponses({
+    status: 201,
+    type: PostedMessageResponse,
+    description: 'The summary after the message, `position` and the message id',
+    onExisting: true,
+    carriesMessage: true,
+  })
   async postMessage(
     @Param('id', uuid) conversationId: string,
     @Body() body: MessageBodyDto,
@@ -93,6 +126,14 @@ export class ConversationsController {
   @IdempotentPost(':id/assign')
   @HttpCode(200)
   @AllowedRoles('agent', 'admin')
+  @ApiOperation({ summary: 'Assign a conversation to an active agent or admin (or "me")' })
+  @ConversationCommandResponses({
+    status: 200,
+    type: ConversationCommandResponse,
+    description: 'The summary and `position` (nothing appended where it already had that assignee)',
+    onExisting: true,
+    carriesMessage: false,
+  })
   async assign(
     @Param('id', uuid) conversationId: string,
     @Body() body: AssignConversationDto,
@@ -114,6 +155,14 @@ export class ConversationsController {
   @IdempotentPost(':id/unassign')
   @HttpCode(200)
   @AllowedRoles('agent', 'admin')
+  @ApiOperation({ summary: 'Put a conversation back in the unassigned queue' })
+  @ConversationCommandResponses({
+    status: 200,
+    type: ConversationCommandResponse,
+    description: 'The summary and `position` (nothing appended where it was unassigned)',
+    onExisting: true,
+    carriesMessage: false,
+  })
   unassign(
     @Param('id', uuid) id: string,
     @Body(NoFieldsPipe) _: undefined,
@@ -127,6 +176,14 @@ export class ConversationsController {
   @IdempotentPost(':id/close')
   @HttpCode(200)
   @AllowedRoles('agent', 'admin')
+  @ApiOperation({ summary: 'Close a conversation' })
+  @ConversationCommandResponses({
+    status: 200,
+    type: ConversationCommandResponse,
+    description: 'The summary and `position` (nothing appended where it was closed already)',
+    onExisting: true,
+    carriesMessage: false,
+  })
   close(
     @Param('id', uuid) id: string,
     @Body(NoFieldsPipe) _: undefined,
@@ -140,6 +197,14 @@ export class ConversationsController {
   @IdempotentPost(':id/reopen')
   @HttpCode(200)
   @AllowedRoles('agent', 'admin')
+  @ApiOperation({ summary: 'Reopen a closed conversation' })
+  @ConversationCommandResponses({
+    status: 200,
+    type: ConversationCommandResponse,
+    description: 'The summary and `position` (reason `manual`; nothing appended where it was open)',
+    onExisting: true,
+    carriesMessage: false,
+  })
   reopen(
     @Param('id', uuid) id: string,
     @Body(NoFieldsPipe) _: undefined,
@@ -158,7 +223,14 @@ export class ConversationsController {
    */
   @Get(':id')
   @AllowedRoles('agent', 'admin', 'auditor')
+  @ApiOperation({ summary: 'One conversation, read from its stream: summary, messages and timeline, a page of each' })
+  @ApiBadRequestResponse({ description: 'A malformed conversation id, page limit or cursor' })
+  @ApiNotFoundResponse({
+    description: "No such conversation (or one of another integration's customer, to an integration)",
+  })
   @ApiOkResponse({
+    type: ConversationPageResponse,
+    headers: ETAG_HEADER,
     description:
       'The summary plus a page of `messages` and a page of `timeline`, each the most recent entries (before ' +
       '`messagesBefore` / `timelineBefore`), oldest first, at most 1 MiB of JSON each (at least one entry). ' +

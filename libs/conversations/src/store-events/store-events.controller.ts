@@ -1,7 +1,14 @@
 /** API.md's `POST /store-events`: a store's event on the customer's conversation. */
 import { Body, Controller, HttpCode, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { positionToString } from '@team-inbox/event-store';
 import { AllowedRoles, CurrentPrincipal, IdempotentPost, requestContext, type Principal } from '@team-inbox/platform';
 import { RecordStoreEventCommand, type StoreEventOutcome } from './record-store-event.command';
@@ -9,7 +16,6 @@ import { StoreEventAcceptedResponse, StoreEventDto } from './store-events.dto';
 
 @ApiTags('store events')
 @ApiBearerAuth()
-@ApiHeader({ name: 'Idempotency-Key', required: false, description: '1 to 200 printable characters' })
 @Controller('store-events')
 export class StoreEventsController {
   constructor(private readonly commandBus: CommandBus) {}
@@ -17,7 +23,20 @@ export class StoreEventsController {
   @IdempotentPost()
   @HttpCode(202)
   @AllowedRoles('integration')
-  @ApiResponse({ status: 202, type: StoreEventAcceptedResponse })
+  @ApiOperation({
+    summary: "Put a store's event on the customer's conversation",
+    description:
+      "On `conversationId`, else on the customer's most recent conversation (by id, else by email). Where it " +
+      'requires action, a closed conversation is reopened and a customer with none gets one. The same `id` ' +
+      'again is a duplicate and changes nothing.',
+  })
+  @ApiResponse({
+    status: 202,
+    type: StoreEventAcceptedResponse,
+    description: 'Accepted (or recognised as a duplicate): where it went',
+  })
+  @ApiNotFoundResponse({ description: "`conversationId` names no conversation of this integration's customers" })
+  @ApiConflictResponse({ description: 'Other requests kept starting conversations for this customer: retry it' })
   async record(
     @Body() body: StoreEventDto,
     @CurrentPrincipal() principal: Principal,

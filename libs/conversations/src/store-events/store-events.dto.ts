@@ -72,9 +72,14 @@ export class StoreEventDto {
 }
 
 export class StoreEventAcceptedResponse {
-  @ApiProperty({ nullable: true, description: 'Null where the customer has no conversation and none was needed' })
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'The conversation it went on; null where the customer has no conversation and none was needed',
+  })
   conversationId!: string | null;
-  @ApiProperty() reopened!: boolean;
-  @ApiProperty() duplicate!: boolean;
-  @ApiProperty({ description: 'The log position to pass as minPosition' }) position!: string;
+  @ApiProperty({ description: 'Whether it reopened a closed conversation' }) reopened!: boolean;
+  @ApiProperty({ description: 'Whether this `id` was posted before: nothing changed' }) duplicate!: boolean;
+  @ApiProperty({ description: 'The log position to pass as minPosition', example: '1042' }) position!: string;
 }

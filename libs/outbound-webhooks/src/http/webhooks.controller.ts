@@ -13,7 +13,16 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ConflictError, NotFoundError } from '@team-inbox/core';
 import { NoFieldsPipe } from '@team-inbox/platform';
 import type { Position } from '@team-inbox/event-store';
@@ -52,7 +61,11 @@ export class WebhooksController {
   ) {}
 
   @IdempotentPost()
-  @ApiResponse({ status: 201, type: CreatedWebhookResponse })
+  @ApiOperation({ summary: 'Register a receiver of events; its signing secret is shown once, in this answer' })
+  @ApiResponse({ status: 201, type: CreatedWebhookResponse, description: 'The webhook, with its signing secret' })
+  @ApiConflictResponse({
+    description: 'A replay through `Idempotency-Key`: the secret was shown once and is kept only sealed',
+  })
   async register(
     @Body() body: RegisterWebhookDto,
     @CurrentPrincipal() principal: Principal,
@@ -72,19 +85,27 @@ export class WebhooksController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'The registered webhooks' })
   @ApiResponse({ status: 200, type: [WebhookResponse] })
   list(): WebhookResponse[] {
     return this.outbox.activeWebhooks().map(toResponse);
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One webhook' })
   @ApiResponse({ status: 200, type: WebhookResponse })
+  @ApiBadRequestResponse({ description: 'A malformed webhook id' })
+  @ApiNotFoundResponse({ description: 'No webhook with this id' })
   get(@Param('id', uuid) id: string): WebhookResponse {
     return toResponse(this.activeWebhook(id));
   }
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Remove a webhook: once this answers, nothing more is queued for it' })
+  @ApiNoContentResponse({ description: 'Removed' })
+  @ApiBadRequestResponse({ description: 'A malformed webhook id, or a body with fields' })
+  @ApiNotFoundResponse({ description: 'No webhook with this id' })
   async remove(
     @Param('id', uuid) id: string,
     @Body(NoFieldsPipe) _: undefined,
@@ -99,7 +120,13 @@ export class WebhooksController {
   }
 
   @Get(':id/deliveries')
+  @ApiOperation({ summary: "A webhook's deliveries, newest first, a page at a time" })
   @ApiResponse({ status: 200, type: DeliveriesPageResponse })
+  @ApiBadRequestResponse({ description: 'A malformed webhook id, `status`, `limit` or `cursor`' })
+  @ApiNotFoundResponse({ description: 'No webhook with this id' })
+  @ApiConflictResponse({
+    description: 'This server does not send webhooks (OUTBOUND_WEBHOOKS=off): ask the one that does',
+  })
   deliveries(@Param('id', uuid) id: string, @QueryParams() query: ListDeliveriesDto): DeliveriesPageResponse {
     this.activeWebhook(id);
     this.assertSending();
@@ -118,7 +145,13 @@ export class WebhooksController {
 
   @IdempotentPost(':id/deliveries/:deliveryId/redeliver')
   @HttpCode(202)
-  @ApiResponse({ status: 202, type: DeliveryResponse })
+  @ApiOperation({ summary: 'Send a failed delivery again' })
+  @ApiResponse({ status: 202, type: DeliveryResponse, description: 'The delivery, queued again' })
+  @ApiBadRequestResponse({ description: 'A malformed webhook or delivery id, or a body with fields' })
+  @ApiNotFoundResponse({ description: 'No such webhook, or no such delivery of it' })
+  @ApiConflictResponse({
+    description: 'The delivery has not failed, or this server does not send webhooks (OUTBOUND_WEBHOOKS=off)',
+  })
   redeliver(
     @Param('id', uuid) id: string,
     @Param('deliveryId', uuid) deliveryId: string,

@@ -97,15 +97,15 @@ export class ListDeliveriesDto {
 }
 
 export class WebhookResponse {
-  @ApiProperty() id!: string;
+  @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() url!: string;
   @ApiProperty({ enum: WEBHOOK_EVENT_TYPES, isArray: true }) eventTypes!: WebhookEventType[];
   @ApiProperty({ type: String, nullable: true }) description!: string | null;
-  @ApiProperty() createdAt!: string;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
 export class CreatedWebhookResponse {
-  @ApiProperty() id!: string;
+  @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() url!: string;
   @ApiProperty({ enum: WEBHOOK_EVENT_TYPES, isArray: true }) eventTypes!: WebhookEventType[];
   @ApiProperty({ type: String, nullable: true }) description!: string | null;
@@ -117,19 +117,19 @@ export class CreatedWebhookResponse {
 }
 
 export class DeliveryResponse {
-  @ApiProperty({ description: 'Also the webhook-id header: the same on every attempt' }) id!: string;
-  @ApiProperty() eventId!: string;
+  @ApiProperty({ format: 'uuid', description: 'Also the webhook-id header: the same on every attempt' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) eventId!: string;
   @ApiProperty({ enum: WEBHOOK_EVENT_TYPES }) eventType!: WebhookEventType;
-  @ApiProperty() conversationId!: string;
+  @ApiProperty({ format: 'uuid' }) conversationId!: string;
   @ApiProperty({ description: 'The event’s log position (decimal string)' }) position!: string;
   @ApiProperty({ enum: DELIVERY_STATUSES }) status!: DeliveryStatus;
-  @ApiProperty() attempts!: number;
-  @ApiProperty({ type: String, nullable: true }) lastAttemptAt!: string | null;
-  @ApiProperty({ type: Number, nullable: true }) lastStatusCode!: number | null;
+  @ApiProperty({ type: 'integer', minimum: 0 }) attempts!: number;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastAttemptAt!: string | null;
+  @ApiProperty({ type: 'integer', nullable: true }) lastStatusCode!: number | null;
   @ApiProperty({ type: String, nullable: true }) lastError!: string | null;
-  @ApiProperty({ type: String, nullable: true }) nextAttemptAt!: string | null;
-  @ApiProperty({ type: String, nullable: true }) deliveredAt!: string | null;
-  @ApiProperty() createdAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) nextAttemptAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) deliveredAt!: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
 export class DeliveriesPageResponse {

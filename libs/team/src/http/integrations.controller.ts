@@ -1,6 +1,14 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Put, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { NotFoundError } from '@team-inbox/core';
 import { ProjectionProgress } from '@team-inbox/projections';
 import { AllowedRoles, CurrentPrincipal } from '@team-inbox/platform';
@@ -33,7 +41,11 @@ export class IntegrationsController {
 
   @IdempotentPost()
   @AllowedRoles('admin')
-  @ApiResponse({ status: 201, type: CreatedIntegrationResponse })
+  @ApiOperation({ summary: 'Register a channel or store; its token is shown once, in this answer' })
+  @ApiResponse({ status: 201, type: CreatedIntegrationResponse, description: 'The integration, with its token' })
+  @ApiConflictResponse({
+    description: 'A replay through `Idempotency-Key`: the token was shown once and is kept nowhere',
+  })
   async register(
     @Body() body: RegisterIntegrationDto,
     @CurrentPrincipal() principal: Principal,
@@ -48,6 +60,7 @@ export class IntegrationsController {
 
   @Get()
   @AllowedRoles('admin')
+  @ApiOperation({ summary: 'Every integration, its shop, and whether a webhook secret is set (never the secret)' })
   @ApiResponse({ status: 200, type: [IntegrationResponse] })
   list(): IntegrationResponse[] {
     return this.directory.integrations();
@@ -60,7 +73,12 @@ export class IntegrationsController {
    */
   @Put(':id/secret')
   @AllowedRoles('admin')
-  @ApiResponse({ status: 200, type: IntegrationResponse })
+  @ApiOperation({ summary: "Set the secret a shop signs the integration's webhooks with, and the shop they come from" })
+  @ApiResponse({ status: 200, type: IntegrationResponse, description: 'The integration (never the secret)' })
+  @ApiBadRequestResponse({
+    description: 'A malformed integration id, `secret`, `shopDomain` or `keepPreviousSecretForHours`',
+  })
+  @ApiNotFoundResponse({ description: 'No integration with this id' })
   async setWebhookSecret(
     @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 400 })) integrationId: string,
     @Body() body: SetWebhookSecretDto,

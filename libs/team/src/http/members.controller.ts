@@ -13,7 +13,16 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { NoFieldsPipe } from '@team-inbox/platform';
 import type { FastifyReply } from 'fastify';
 import { ProcessManagers, ProjectionProgress } from '@team-inbox/projections';
@@ -59,7 +68,13 @@ export class MembersController {
 
   @IdempotentPost()
   @AllowedRoles('admin')
-  @ApiResponse({ status: 201, type: CreatedMemberResponse })
+  @ApiOperation({ summary: 'Add a team member; its token is shown once, in this answer' })
+  @ApiResponse({ status: 201, type: CreatedMemberResponse, description: 'The member, with its token' })
+  @ApiConflictResponse({
+    description:
+      'An active member already has this email (case-insensitive), or the request is a replay through ' +
+      '`Idempotency-Key`: the token was shown once and is kept nowhere',
+  })
   async add(
     @Body() body: AddMemberDto,
     @CurrentPrincipal() principal: Principal,
@@ -76,6 +91,8 @@ export class MembersController {
   /** A page of the active members by name; where more follow, the headers say how to ask for them. */
   @Get()
   @AllowedRoles('admin', 'agent', 'auditor')
+  @ApiOperation({ summary: 'The active members, by name, a page at a time' })
+  @ApiBadRequestResponse({ description: 'A malformed `limit`, or a `cursor` this server did not give out' })
   @ApiResponse({
     status: 200,
     type: [MemberResponse],
@@ -104,6 +121,12 @@ export class MembersController {
   @Delete(':id')
   @HttpCode(204)
   @AllowedRoles('admin')
+  @ApiOperation({
+    summary: 'Remove a member: its token stops working, its conversations go back to the unassigned queue',
+  })
+  @ApiNoContentResponse({ description: 'Removed: its token is dead and its conversations are unassigned' })
+  @ApiBadRequestResponse({ description: 'A malformed member id, or a body with fields' })
+  @ApiNotFoundResponse({ description: 'No active member with this id' })
   async remove(
     @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 400 })) id: string,
     @Body(NoFieldsPipe) _: undefined,

@@ -60,9 +60,9 @@ export class MembersPageDto {
 }
 
 export class MemberResponse {
-  @ApiProperty() id!: string;
+  @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
-  @ApiProperty() email!: string;
+  @ApiProperty({ format: 'email' }) email!: string;
   @ApiProperty({ enum: MEMBER_ROLES }) role!: MemberRole;
 }
 
@@ -71,7 +71,7 @@ export class CreatedMemberResponse extends MemberResponse {
 }
 
 export class CreatedIntegrationResponse {
-  @ApiProperty() id!: string;
+  @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
   @ApiProperty({ description: 'Shown once, now: only its hash is kept' }) token!: string;
 }
@@ -91,8 +91,11 @@ export class SetWebhookSecretDto {
   secret!: string;
 
   @ApiPropertyOptional({
+    type: String,
+    nullable: true,
     description:
-      'The shop its webhooks must come from: Shopify X-Shopify-Shop-Domain, WooCommerce X-WC-Webhook-Source host',
+      'The shop its webhooks must come from: Shopify X-Shopify-Shop-Domain, WooCommerce X-WC-Webhook-Source host ' +
+      '(left out: the shop set before stays; null: none)',
     example: 'my-shop.myshopify.com',
   })
   @Matches(/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$/, {
@@ -118,11 +121,16 @@ export class SetWebhookSecretDto {
 }
 
 export class IntegrationResponse {
-  @ApiProperty() id!: string;
+  @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
   @ApiProperty({ nullable: true, type: String }) shopDomain!: string | null;
   @ApiProperty({ description: 'Whether a webhook secret is set; the secret itself is never shown' })
   hasWebhookSecret!: boolean;
-  @ApiProperty({ nullable: true, type: String, description: 'Until when the replaced secret is still accepted' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: 'Until when the replaced secret is still accepted',
+  })
   previousSecretAcceptedUntil!: string | null;
 }
