@@ -9,7 +9,7 @@ import { EventStoreModule, type EventStore } from '@team-inbox/event-store';
 import { ProjectionsModule } from '@team-inbox/projections';
 import { PlatformModule } from '@team-inbox/platform';
 import { TeamModule } from '@team-inbox/team';
-import { AuditController } from '@team-inbox/audit';
+import { AuditModule } from '@team-inbox/audit';
 import { InboxViewsModule } from '@team-inbox/inbox-views';
 import { IntegrationsModule } from '@team-inbox/integrations';
 import { OutboundWebhooksModule } from '@team-inbox/outbound-webhooks';
@@ -60,11 +60,12 @@ export class AppModule {
         }),
         TeamModule.forRoot({ adminToken: config.adminToken, dataDir: config.dataDir }),
         ConversationsModule,
+        AuditModule,
         IntegrationsModule,
         InboxViewsModule.forRoot({ liveStreams: config.liveStreams }),
         OutboundWebhooksModule.forRoot({ dataDir: config.dataDir, config: config.outboundWebhooks }),
       ],
-      controllers: [HealthController, AuditController, MetricsController],
+      controllers: [HealthController, MetricsController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: APP_PIPE, useFactory: createValidationPipe },

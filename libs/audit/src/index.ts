@@ -1,1 +1,3 @@
 export * from './audit.controller';
+export * from './audit.module';
+export * from './audit.queries';

@@ -4,6 +4,7 @@ import { ConversationOwners } from './customers/conversation-owners';
 import { CustomerLinks } from './customers/customer-links';
 import { ConversationCommandCore } from './commands/conversation-command-core';
 import { CONVERSATION_COMMAND_HANDLERS } from './commands/conversation.commands';
+import { GetConversationHandler } from './queries/get-conversation.query';
 import { ConversationsController } from './http/conversations.controller';
 import { MemberRemovalProcessManager } from './member-removal.process-manager';
 import { RecordStoreEventHandler } from './store-events/record-store-event.command';
@@ -15,6 +16,7 @@ import { StoreEventsController } from './store-events/store-events.controller';
   providers: [
     ConversationCommandCore,
     ...CONVERSATION_COMMAND_HANDLERS,
+    GetConversationHandler,
     RecordStoreEventHandler,
     CustomerLinks,
     ConversationOwners,

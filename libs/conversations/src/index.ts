@@ -10,3 +10,4 @@ export * from './customers/customer-links';
 export * from './store-events/record-store-event.command';
 export { ReadFromTheLogDto } from './http/conversation-page.dto';
 export { ActorResponse, ConversationSummaryResponse } from './http/conversation.responses';
+export { GetConversationQuery } from './queries/get-conversation.query';

@@ -6,6 +6,7 @@ import { WebhookSender } from './delivery/webhook-sender';
 import { WebhooksController } from './http/webhooks.controller';
 import { OUTBOUND_WEBHOOKS_CONFIG, type OutboundWebhooksConfig } from './outbound-webhooks.config';
 import { WEBHOOK_COMMAND_HANDLERS } from './webhook.commands';
+import { WEBHOOK_QUERY_HANDLERS } from './webhook.queries';
 
 /** Closes the outbox after the dispatcher and the sender have stopped (they stop in onModuleDestroy). */
 @Injectable()
@@ -32,6 +33,7 @@ export class OutboundWebhooksModule {
         WebhookSender,
         WebhookDispatcher,
         ...WEBHOOK_COMMAND_HANDLERS,
+        ...WEBHOOK_QUERY_HANDLERS,
       ],
       exports: [WebhookSender],
     };

@@ -6,6 +6,7 @@ import { IntegrationsController } from './http/integrations.controller';
 import { MeController } from './http/me.controller';
 import { MembersController } from './http/members.controller';
 import { TEAM_COMMAND_HANDLERS } from './team.commands';
+import { TEAM_QUERY_HANDLERS } from './team.queries';
 import { TeamDirectory } from './team-directory';
 
 /** Members, integrations and their tokens: who each token the guard is shown stands for. */
@@ -19,6 +20,7 @@ export class TeamModule {
       controllers: [MembersController, IntegrationsController, MeController],
       providers: [
         ...TEAM_COMMAND_HANDLERS,
+        ...TEAM_QUERY_HANDLERS,
         TeamDirectory,
         { provide: TokenAuthenticator, useExisting: TeamDirectory },
         {

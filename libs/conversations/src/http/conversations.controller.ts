@@ -4,7 +4,6 @@ import {
   Controller,
   Get,
   HttpCode,
-  Inject,
   Param,
   ParseUUIDPipe,
   PayloadTooLargeException,
@@ -12,7 +11,7 @@ import {
   Req,
   Res,
 } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -21,9 +20,8 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { NotFoundError } from '@team-inbox/core';
 import { NoFieldsPipe } from '@team-inbox/platform';
-import { EVENT_STORE, positionToString, type EventStore } from '@team-inbox/event-store';
+import { positionToString } from '@team-inbox/event-store';
 import { AllowedRoles, CurrentPrincipal, IdempotentPost, requestContext, type Principal } from '@team-inbox/platform';
 import type { FastifyReply } from 'fastify';
 import type { ConversationCommandResult } from '../commands/conversation-command-core';
@@ -37,7 +35,7 @@ import {
   UnassignConversationCommand,
 } from '../commands/conversation.commands';
 import type { ConversationPage } from '../domain/conversation.view';
-import { readConversationPage } from '../read-conversation-page';
+import { GetConversationQuery } from '../queries/get-conversation.query';
 import { ConversationPageDto, DEFAULT_ENTRIES_PER_PAGE, MAX_PAGE_LIST_BYTES } from './conversation-page.dto';
 import {
   AssignConversationDto,
@@ -63,7 +61,7 @@ const uuid = new ParseUUIDPipe({ errorHttpStatusCode: 400 });
 export class ConversationsController {
   constructor(
     private readonly commandBus: CommandBus,
-    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    private readonly queryBus: QueryBus,
   ) {}
 
   @IdempotentPost()
@@ -242,19 +240,20 @@ export class ConversationsController {
     @Query() query: ConversationPageDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ConversationPage> {
-    const page = await readConversationPage(this.eventStore, conversationId, {
-      messages: {
-        limit: query.messagesLimit ?? DEFAULT_ENTRIES_PER_PAGE,
-        maxBytes: MAX_PAGE_LIST_BYTES,
-        before: revisionOf(query.messagesBefore),
-      },
-      timeline: {
-        limit: query.timelineLimit ?? DEFAULT_ENTRIES_PER_PAGE,
-        maxBytes: MAX_PAGE_LIST_BYTES,
-        before: revisionOf(query.timelineBefore),
-      },
-    });
-    if (!page) throw new NotFoundError(`No conversation ${conversationId}`);
+    const page = await this.queryBus.execute(
+      new GetConversationQuery(conversationId, {
+        messages: {
+          limit: query.messagesLimit ?? DEFAULT_ENTRIES_PER_PAGE,
+          maxBytes: MAX_PAGE_LIST_BYTES,
+          before: revisionOf(query.messagesBefore),
+        },
+        timeline: {
+          limit: query.timelineLimit ?? DEFAULT_ENTRIES_PER_PAGE,
+          maxBytes: MAX_PAGE_LIST_BYTES,
+          before: revisionOf(query.timelineBefore),
+        },
+      }),
+    );
     void reply.header('etag', `"${page.revision}"`);
     return page;
   }

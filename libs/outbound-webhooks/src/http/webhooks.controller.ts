@@ -1,5 +1,4 @@
 import {
-  Inject,
   BadRequestException,
   Body,
   Controller,
@@ -12,7 +11,7 @@ import {
   Req,
   ServiceUnavailableException,
 } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -23,16 +22,14 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { ConflictError, NotFoundError } from '@team-inbox/core';
 import { NoFieldsPipe } from '@team-inbox/platform';
 import type { Position } from '@team-inbox/event-store';
 import { READ_YOUR_WRITES_MS } from '@team-inbox/team';
 import { AllowedRoles, CurrentPrincipal, IdempotentPost, requestContext, type Principal } from '@team-inbox/platform';
-import { Outbox, type Delivery, type Webhook } from '../delivery/outbox';
+import type { Delivery, Webhook } from '../delivery/outbox';
 import { WebhookDispatcher } from '../delivery/webhook-dispatcher';
-import { WebhookSender } from '../delivery/webhook-sender';
-import { OUTBOUND_WEBHOOKS_CONFIG, type OutboundWebhooksConfig } from '../outbound-webhooks.config';
 import { RegisterWebhookCommand, RemoveWebhookCommand } from '../webhook.commands';
+import { GetWebhookQuery, ListDeliveriesQuery, ListWebhooksQuery, RedeliverCommand } from '../webhook.queries';
 import {
   CreatedWebhookResponse,
   DEFAULT_DELIVERIES_PAGE,
@@ -54,10 +51,8 @@ const uuid = new ParseUUIDPipe({ errorHttpStatusCode: 400 });
 export class WebhooksController {
   constructor(
     private readonly commandBus: CommandBus,
-    private readonly outbox: Outbox,
+    private readonly queryBus: QueryBus,
     private readonly dispatcher: WebhookDispatcher,
-    private readonly sender: WebhookSender,
-    @Inject(OUTBOUND_WEBHOOKS_CONFIG) private readonly config: OutboundWebhooksConfig,
   ) {}
 
   @IdempotentPost()
@@ -87,8 +82,8 @@ export class WebhooksController {
   @Get()
   @ApiOperation({ summary: 'The registered webhooks' })
   @ApiResponse({ status: 200, type: [WebhookResponse] })
-  list(): WebhookResponse[] {
-    return this.outbox.activeWebhooks().map(toResponse);
+  async list(): Promise<WebhookResponse[]> {
+    return (await this.queryBus.execute(new ListWebhooksQuery())).map(toResponse);
   }
 
   @Get(':id')
@@ -96,8 +91,8 @@ export class WebhooksController {
   @ApiResponse({ status: 200, type: WebhookResponse })
   @ApiBadRequestResponse({ description: 'A malformed webhook id' })
   @ApiNotFoundResponse({ description: 'No webhook with this id' })
-  get(@Param('id', uuid) id: string): WebhookResponse {
-    return toResponse(this.activeWebhook(id));
+  async get(@Param('id', uuid) id: string): Promise<WebhookResponse> {
+    return toResponse(await this.queryBus.execute(new GetWebhookQuery(id)));
   }
 
   @Delete(':id')
@@ -127,19 +122,20 @@ export class WebhooksController {
   @ApiConflictResponse({
     description: 'This server does not send webhooks (OUTBOUND_WEBHOOKS=off): ask the one that does',
   })
-  deliveries(@Param('id', uuid) id: string, @QueryParams() query: ListDeliveriesDto): DeliveriesPageResponse {
-    this.activeWebhook(id);
-    this.assertSending();
-    const limit = query.limit ?? DEFAULT_DELIVERIES_PAGE;
-    const rows = this.outbox.deliveries(id, {
-      status: query.status,
-      limit: limit + 1,
-      beforeSeq: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
-    });
-    const page = rows.slice(0, limit);
+  async deliveries(
+    @Param('id', uuid) id: string,
+    @QueryParams() query: ListDeliveriesDto,
+  ): Promise<DeliveriesPageResponse> {
+    const { deliveries, nextBeforeSeq } = await this.queryBus.execute(
+      new ListDeliveriesQuery(id, {
+        status: query.status,
+        limit: query.limit ?? DEFAULT_DELIVERIES_PAGE,
+        beforeSeq: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+      }),
+    );
     return {
-      items: page.map(toDeliveryResponse),
-      nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].seq) : null,
+      items: deliveries.map(toDeliveryResponse),
+      nextCursor: nextBeforeSeq === undefined ? null : encodeCursor(nextBeforeSeq),
     };
   }
 
@@ -152,36 +148,12 @@ export class WebhooksController {
   @ApiConflictResponse({
     description: 'The delivery has not failed, or this server does not send webhooks (OUTBOUND_WEBHOOKS=off)',
   })
-  redeliver(
+  async redeliver(
     @Param('id', uuid) id: string,
     @Param('deliveryId', uuid) deliveryId: string,
     @Body(NoFieldsPipe) _: undefined,
-  ): DeliveryResponse {
-    this.activeWebhook(id);
-    this.assertSending();
-    const delivery = this.outbox.delivery(id, deliveryId);
-    if (!delivery) throw new NotFoundError(`No delivery ${deliveryId} of webhook ${id}`);
-    if (!this.outbox.redeliver(id, deliveryId, new Date())) {
-      throw new ConflictError(
-        `Delivery ${deliveryId} is ${delivery.status}: only a failed delivery can be redelivered`,
-      );
-    }
-    this.sender.wake();
-    return toDeliveryResponse(this.outbox.delivery(id, deliveryId) ?? delivery);
-  }
-
-  /** Deliveries live where they are sent: a server with sending off has none to show, and says so. */
-  private assertSending(): void {
-    if (this.config.enabled) return;
-    throw new ConflictError(
-      'This server does not send webhooks (OUTBOUND_WEBHOOKS=off): ask the server that sends them for its deliveries',
-    );
-  }
-
-  private activeWebhook(id: string): Webhook {
-    const webhook = this.outbox.webhook(id);
-    if (!webhook || webhook.removed) throw new NotFoundError(`No webhook ${id}`);
-    return webhook;
+  ): Promise<DeliveryResponse> {
+    return toDeliveryResponse(await this.commandBus.execute(new RedeliverCommand(id, deliveryId)));
   }
 
   /** The command is committed; where the dispatcher has not taken it in within the wait, say so (503). */

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Put, Req } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -9,14 +9,13 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { NotFoundError } from '@team-inbox/core';
 import { ProjectionProgress } from '@team-inbox/projections';
 import { AllowedRoles, CurrentPrincipal } from '@team-inbox/platform';
 import { requestContext } from '@team-inbox/platform';
 import { IdempotentPost } from '@team-inbox/platform';
 import type { Principal } from '@team-inbox/platform';
 import { RegisterIntegrationCommand, SetIntegrationWebhookSecretCommand } from '../team.commands';
-import { TeamDirectory } from '../team-directory';
+import { GetIntegrationQuery, ListIntegrationsQuery } from '../team.queries';
 import { READ_YOUR_WRITES_MS, settle } from './members.controller';
 import {
   CreatedIntegrationResponse,
@@ -36,7 +35,7 @@ export class IntegrationsController {
   constructor(
     private readonly commandBus: CommandBus,
     private readonly projector: ProjectionProgress,
-    private readonly directory: TeamDirectory,
+    private readonly queryBus: QueryBus,
   ) {}
 
   @IdempotentPost()
@@ -62,8 +61,8 @@ export class IntegrationsController {
   @AllowedRoles('admin')
   @ApiOperation({ summary: 'Every integration, its shop, and whether a webhook secret is set (never the secret)' })
   @ApiResponse({ status: 200, type: [IntegrationResponse] })
-  list(): IntegrationResponse[] {
-    return this.directory.integrations();
+  list(): Promise<IntegrationResponse[]> {
+    return this.queryBus.execute(new ListIntegrationsQuery());
   }
 
   /**
@@ -98,8 +97,6 @@ export class IntegrationsController {
       this.projector.waitFor(position, READ_YOUR_WRITES_MS),
       'webhooks may be checked against the former secret for a moment',
     );
-    const integration = this.directory.integrations().find(({ id }) => id === integrationId.toLowerCase());
-    if (!integration) throw new NotFoundError(`No integration ${integrationId}`);
-    return integration;
+    return this.queryBus.execute(new GetIntegrationQuery(integrationId));
   }
 }

@@ -12,7 +12,7 @@ import {
   Res,
   ServiceUnavailableException,
 } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -31,7 +31,8 @@ import { requestContext } from '@team-inbox/platform';
 import { IdempotentPost } from '@team-inbox/platform';
 import type { Principal } from '@team-inbox/platform';
 import { AddMemberCommand, RemoveMemberCommand } from '../team.commands';
-import { TeamDirectory, type MemberPageKey } from '../team-directory';
+import type { MemberPageKey } from '../team-directory';
+import { ListMembersQuery } from '../team.queries';
 import {
   AddMemberDto,
   CreatedMemberResponse,
@@ -61,7 +62,7 @@ export async function settle(reached: Promise<boolean>, consequence: string): Pr
 export class MembersController {
   constructor(
     private readonly commandBus: CommandBus,
-    private readonly directory: TeamDirectory,
+    private readonly queryBus: QueryBus,
     private readonly projector: ProjectionProgress,
     private readonly processManagers: ProcessManagers,
   ) {}
@@ -104,14 +105,15 @@ export class MembersController {
       Link: { description: '`</members?limit=…&cursor=…>; rel="next"`', schema: { type: 'string' } },
     },
   })
-  list(@Query() query: MembersPageDto, @Res({ passthrough: true }) reply: FastifyReply): MemberResponse[] {
+  async list(
+    @Query() query: MembersPageDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<MemberResponse[]> {
     const limit = query.limit ?? DEFAULT_MEMBERS_PER_PAGE;
     const after = query.cursor === undefined ? undefined : decodeMemberCursor(query.cursor);
-    // One more than the page: whether another page follows, without a page that turns out empty.
-    const members = this.directory.activeMembersPage(limit + 1, after);
-    if (members.length > limit) {
-      members.length = limit;
-      const cursor = encodeMemberCursor(members[limit - 1]);
+    const { members, nextAfter } = await this.queryBus.execute(new ListMembersQuery(limit, after));
+    if (nextAfter) {
+      const cursor = encodeMemberCursor(nextAfter);
       void reply.header('x-next-cursor', cursor);
       void reply.header('link', `</members?limit=${limit}&cursor=${cursor}>; rel="next"`);
     }
