@@ -131,7 +131,8 @@ export class ConversationSummariesProjection implements Projection {
 
   /**
    * The open counts at once, from the summaries: what a replay does instead of firing the triggers event by
-   * event (10% of a rebuild's time). The same rows the triggers leave, since they drop a count that reaches 0.
+   * event, a share of a rebuild's time a profile names. The same rows the triggers leave, since they drop a
+   * count that reaches 0.
    */
   fillTriggerTables(db: Database.Database): void {
     db.exec(`

@@ -1,7 +1,7 @@
 /**
  * The log's writer, in a worker thread of its own. better-sqlite3 commits synchronously: on the main thread,
- * each commit's fsync (0.3 ms as a rule, now and then 10–20 ms) stopped the event loop, and every request
- * behind it waited. Here the main thread goes on answering while the disk syncs, and an append is still
+ * each commit's fsync (short as a rule, now and then long) stopped the event loop, and every request behind
+ * it waited. Here the main thread goes on answering while the disk syncs, and an append is still
  * acknowledged only once its commit is on disk.
  *
  * Batches are answered in the order they were posted. Where the thread dies, the batches it held fail as
