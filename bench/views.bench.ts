@@ -3,10 +3,11 @@
  * across 50 members), then measures in one run:
  *   - the rebuild of the read models from the whole log (events/s);
  *   - p50 and p99 latency of GET /inbox and GET /conversations?view=unassigned, over HTTP, one at a time;
+ *   - p50 and p99 latency of a search (GET /conversations?q=), over the kinds of text people search for;
  *   - the projection lag (append to read models) p99 while 1,000 commands/s arrive over HTTP.
  * Smaller runs for a quick look: BENCH_CONVERSATIONS=10000.
  */
-import { generateHistory } from '../libs/conversations/src/testing/generate-history';
+import { generateHistory, ORDER_NUMBER_BASE } from '../libs/conversations/src/testing/generate-history';
 import { SqliteEventStore, sqliteEventStoreFile } from '../libs/event-store/src/index';
 import { issueToken } from '../libs/platform/src/tokens';
 import { spawn } from 'node:child_process';
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
       members: MEMBERS,
       eventsPerConversation: EVENTS_PER_CONVERSATION,
       memberTokens: tokens,
+      searchableText: true,
       onProgress: (events) => {
         if (events - lastReport >= 100_000) log(`  wrote ${(lastReport = events).toLocaleString('en-US')} events`);
       },
@@ -107,6 +109,20 @@ async function main(): Promise<void> {
       log(
         `GET /conversations?view=unassigned p50 ${unassigned.p50.toFixed(2)} ms, p99 ${unassigned.p99.toFixed(2)} ms`,
       );
+      // What people search a help desk for, in turn: an order number, a customer's full name, an email as
+      // typed so far, a surname, a product and what went wrong with it, a surname's first letters.
+      const searches = [
+        (i: number) => `#${ORDER_NUMBER_BASE + ((i * 7919) % CONVERSATIONS)}`,
+        (i: number) => ['Zoë Müller', 'ada adams', 'José García', 'Søren Lindqvist'][i % 4],
+        (i: number) => ['ada.ad', 'omar.ros', 'wen.xu', 'priya.tan'][i % 4],
+        (i: number) => ['Kowalski', 'nakamura', 'Eriksen', 'Yılmaz'][i % 4],
+        (i: number) => ['refund scarf', 'missing gloves', 'wrong size boots', 'invoice lamp'][i % 4],
+        (i: number) => ['sch', 'ber', 'tan', 'ros'][i % 4],
+      ];
+      const search = await measure(
+        (i) => `/conversations?q=${encodeURIComponent(searches[i % searches.length](Math.floor(i / searches.length)))}`,
+      );
+      log(`GET /conversations?q= p50 ${search.p50.toFixed(2)} ms, p99 ${search.p99.toFixed(2)} ms`);
 
       // Commands at a steady 1,000/s (open loop: sent on schedule, whatever the answers' pace).
       const scrape = async () =>
@@ -184,6 +200,11 @@ async function main(): Promise<void> {
           `${unassigned.p50.toFixed(2)} / ${unassigned.p99.toFixed(2)} ms`,
           'p99 ≤ 5 ms',
         ],
+        [
+          'GET /conversations?q= (search) p50 / p99',
+          `${search.p50.toFixed(2)} / ${search.p99.toFixed(2)} ms`,
+          'p99 ≤ 20 ms',
+        ],
         [`projection lag p50 / p99 at ${COMMAND_RATE} commands/s`, `≤ ${lagP50} / ≤ ${lagP99} ms`, 'p99 ≤ 20 ms'],
         [
           `command latency p50 / p99 at ${COMMAND_RATE}/s`,
@@ -218,6 +239,7 @@ async function main(): Promise<void> {
             replayEventsPerSecond: Math.round(replayRate),
             inboxMs: { p50: round(inbox.p50), p99: round(inbox.p99) },
             unassignedMs: { p50: round(unassigned.p50), p99: round(unassigned.p99) },
+            searchMs: { p50: round(search.p50), p99: round(search.p99) },
             projectionLagMs: { p50AtMost: lagP50, p99AtMost: lagP99 },
             commands: {
               perSecond: Math.round(total / elapsed),

@@ -62,11 +62,16 @@ export class InboxViewsController {
 
   @Get('conversations')
   @AllowedRoles('agent', 'admin', 'auditor')
-  @ApiOperation({ summary: 'A view of the conversations (mine, unassigned, assigned, closed, all), a page at a time' })
+  @ApiOperation({
+    summary: 'A view of the conversations (mine, unassigned, assigned, closed, all), a page at a time',
+    description:
+      'With `q`, a search within the view: the conversations that match every word of `q`, best match first, ' +
+      'paged by `nextCursor` as the views are (a search’s cursor goes with the same `q`).',
+  })
   @ApiOkResponse({ type: ConversationListResponse, headers: PROJECTION_POSITION_HEADER })
   @ApiBadRequestResponse({
     description:
-      'An unknown `view`, a malformed `assigneeId`, `limit`, `cursor` or `minPosition`, or `assigneeId` with `view=mine` or `unassigned`',
+      'An unknown `view`, a malformed `assigneeId`, `limit`, `cursor` or `minPosition`, `assigneeId` with `view=mine` or `unassigned`, or a `q` too long, of too many words or with no letter or digit',
   })
   async list(
     @QueryParams() query: ListConversationsDto,
@@ -86,6 +91,8 @@ export class InboxViewsController {
         query.assigneeId,
         query.limit ?? DEFAULT_PAGE_SIZE,
         query.cursor,
+        // An empty q (a cleared search box) is no search.
+        query.q?.trim() ? query.q : undefined,
       ),
     );
   }

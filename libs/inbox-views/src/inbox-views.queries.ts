@@ -8,6 +8,7 @@ import type Database from 'better-sqlite3';
 import { UNASSIGNED, type ConversationSummary } from '@team-inbox/conversations';
 import { READ_MODEL_DB, StatementCache } from '@team-inbox/projections';
 import { decodeCursor, encodeCursor } from './cursor';
+import { decodeSearchCursor, encodeSearchCursor } from './search-cursor';
 import type { PageReader, PageRows, View } from './pages/view-pages';
 
 export { VIEWS, type View } from './pages/view-pages';
@@ -33,6 +34,8 @@ export class ListConversationsQuery extends Query<string> {
     readonly assigneeId: string | undefined,
     readonly limit: number,
     readonly cursor: string | undefined,
+    /** `q`: the view's conversations that match it, best match first; a search's cursor. */
+    readonly search?: string,
   ) {
     super();
   }
@@ -89,9 +92,14 @@ function pageFields({ items, next }: PageRows): string {
 export class ListConversationsHandler implements IQueryHandler<ListConversationsQuery> {
   constructor(@Inject(PAGE_READER) private readonly pages: PageReader) {}
 
-  async execute({ view, callerId, assigneeId, limit, cursor }: ListConversationsQuery): Promise<string> {
-    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+  async execute({ view, callerId, assigneeId, limit, cursor, search }: ListConversationsQuery): Promise<string> {
     const filterBy = view === 'mine' ? callerId : assigneeId;
+    if (search !== undefined) {
+      const from = cursor === undefined ? undefined : decodeSearchCursor(cursor);
+      const found = await this.pages.search({ view, assigneeId: filterBy, text: search, limit, after: from });
+      return `{"items":[${found.items}],"nextCursor":${JSON.stringify(found.next ? encodeSearchCursor(found.next) : null)}}`;
+    }
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
     const rows = await this.pages.answer({ kind: 'view', view, assigneeId: filterBy, limit, after });
     return `{${pageFields(rows)}}`;
   }

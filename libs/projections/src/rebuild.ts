@@ -108,6 +108,7 @@ export async function rebuildReadModels(options: {
   const scratch = rebuildScratchFile(readModelFile, process.pid);
   const replayed = await replayInto(scratch, eventStore, projections, options);
   let { events, position } = replayed;
+  const filling = projections.filter((projection) => projection.fillTriggerTables !== undefined);
 
   const live = openReadModelDatabase(readModelFile);
   try {
@@ -135,6 +136,9 @@ export async function rebuildReadModels(options: {
         live.exec(`DELETE FROM main.${table}; INSERT INTO main.${table} SELECT * FROM rebuilt.${table};`);
         for (const { sql } of derived) live.exec(sql);
       }
+      // What the triggers keep outside `tables` (a full-text index, which reads its rows from a table and
+      // cannot be copied as rows) is filled again from the tables just copied.
+      for (const projection of filling) projection.fillTriggerTables?.(live);
       writeCheckpoint(live, PROJECTOR_CHECKPOINT, position);
       live.exec('COMMIT');
     } catch (error) {

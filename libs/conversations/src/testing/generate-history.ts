@@ -27,8 +27,41 @@ export interface HistoryOptions {
   concurrency?: number;
   /** Tokens for the members, by index, so that a benchmark can call the API as them. */
   memberTokens?: { tokenId: string; tokenHash: string }[];
+  /**
+   * Customers of many names, subjects of many words and an order's store event in each conversation (order
+   * `#ORDER_NUMBER_BASE + i`), for benchmarks of the search; otherwise every conversation reads alike.
+   */
+  searchableText?: boolean;
   onProgress?: (eventsWritten: number) => void;
 }
+
+/** The first order number of a history with `searchableText`: conversation `i` holds order `#(base + i)`. */
+export const ORDER_NUMBER_BASE = 1000;
+
+const FIRST_NAMES =
+  'Ada Ben Chloé Dmitri Elif Farah Gustav Hana Ines José Kai Léa Mateo Nora Omar Priya Quinn Rosa Søren Tomás Uma Vera Wen Xavier Yusuf Zoë'.split(
+    ' ',
+  );
+const LAST_NAMES =
+  'Adams Berger Costa Dubois Eriksen Fischer García Hoffmann Ivanova Jensen Kowalski Lindqvist Müller Nakamura Olsen Petrov Quintero Rossi Schmidt Tanaka Ueda Varga Weber Xu Yilmaz Zhang'.split(
+    ' ',
+  );
+const SUBJECTS = [
+  'Where is my parcel',
+  'Refund for a damaged',
+  'Wrong size of',
+  'Exchange my',
+  'Invoice for the',
+  'Discount code for',
+  'Missing item in',
+  'Cancel my order of',
+  'Delivery address for',
+  'Question about the',
+];
+const PRODUCTS =
+  'scarf jacket boots backpack sweater gloves umbrella wallet sneakers blanket teapot lamp headphones watch notebook'.split(
+    ' ',
+  );
 
 export interface GeneratedHistory {
   memberIds: string[];
@@ -78,8 +111,11 @@ export async function generateHistory(store: EventStore, options: HistoryOptions
   }
 
   const conversationIds = Array.from({ length: options.conversations }, () => uuidFrom(random));
-  const histories = conversationIds.map((conversationId) =>
-    conversationHistory(conversationId, memberIds, options.eventsPerConversation, random, context),
+  const histories = conversationIds.map((conversationId, index) =>
+    conversationHistory(conversationId, memberIds, options.eventsPerConversation, random, context, {
+      index,
+      searchable: options.searchableText ?? false,
+    }),
   );
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -100,6 +136,7 @@ function conversationHistory(
   target: number,
   random: () => number,
   context: CommandContext,
+  text: { index: number; searchable: boolean },
 ): { conversationId: string; events: NewEvent[] } {
   const pick = (): string => memberIds[Math.floor(random() * memberIds.length)];
   let state: ConversationState = initialState;
@@ -119,14 +156,40 @@ function conversationHistory(
       });
     }
   };
-  run({
-    type: 'StartConversation',
-    conversationId,
-    customer: { id: `customer-${conversationId.slice(0, 8)}`, name: 'A customer', email: null },
-    subject: 'An order',
-    messageId: uuidFrom(random),
-    body: 'Hello, where is my order?',
-  });
+  const one = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
+  const customerId = `customer-${conversationId.slice(0, 8)}`;
+  if (text.searchable) {
+    const [first, last, product] = [one(FIRST_NAMES), one(LAST_NAMES), one(PRODUCTS)];
+    const order = ORDER_NUMBER_BASE + text.index;
+    run({
+      type: 'StartConversation',
+      conversationId,
+      customer: { id: customerId, name: `${first} ${last}`, email: `${first}.${last}${text.index % 97}@example.com` },
+      subject: `${one(SUBJECTS)} ${product}`,
+      messageId: uuidFrom(random),
+      body: `Hello, about order #${order}: the ${product} I ordered has not arrived yet.`,
+    });
+    run({
+      type: 'RecordStoreEvent',
+      conversationId,
+      storeEvent: {
+        integrationId: 'generator-shop',
+        storeEventId: `order-${order}`,
+        type: 'order.paid',
+        summary: `Order #${order} paid: 1 × ${product}`,
+        requiresAction: false,
+      },
+    });
+  } else {
+    run({
+      type: 'StartConversation',
+      conversationId,
+      customer: { id: customerId, name: 'A customer', email: null },
+      subject: 'An order',
+      messageId: uuidFrom(random),
+      body: 'Hello, where is my order?',
+    });
+  }
   while (events.length < target) {
     const roll = random();
     if (roll < 0.3) run({ type: 'AssignConversation', conversationId, assigneeId: pick() });

@@ -10,6 +10,7 @@
 import { ServiceUnavailableException } from '@nestjs/common';
 import { WorkerThread } from '@team-inbox/worker-thread';
 import type { PagesThreadCalls, PagesThreadData } from './pages-thread-messages';
+import type { SearchRequest, SearchRows } from './search-pages';
 import type { PageReader, PageRequest, PageRows } from './view-pages';
 
 /** Its heap holds a page at a time: a small young generation keeps the server's RSS within bounds. */
@@ -23,6 +24,10 @@ export class PagesThread implements PageReader {
 
   answer(request: PageRequest): Promise<PageRows> {
     return this.running().call('page', request);
+  }
+
+  search(request: SearchRequest): Promise<SearchRows> {
+    return this.running().call('search', request);
   }
 
   async close(): Promise<void> {

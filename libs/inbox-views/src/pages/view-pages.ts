@@ -9,6 +9,7 @@
 import type Database from 'better-sqlite3';
 // From the file, not the library's index: the pages thread loads only what it needs (its heap is small).
 import { SUMMARY_JSON } from '@team-inbox/conversations/summary-contract';
+import { SearchPages, type SearchRequest, type SearchRows } from './search-pages';
 
 export const VIEWS = ['mine', 'unassigned', 'assigned', 'closed', 'all'] as const;
 export type View = (typeof VIEWS)[number];
@@ -27,6 +28,8 @@ export type PageRequest =
 /** Reads the pages of the views and the inbox. */
 export interface PageReader {
   answer(request: PageRequest): Promise<PageRows>;
+  /** A page of a search (`search-pages.ts`). */
+  search(request: SearchRequest): Promise<SearchRows>;
   close(): Promise<void>;
 }
 
@@ -44,7 +47,7 @@ const PAGE_ROW_COLUMNS = `${SUMMARY_JSON}, last_activity_at, id`;
 const AFTER = '(last_activity_at, id) < (@lastActivityAt, @id)';
 
 /** WHERE clauses by view, and whether an assignee filter is added. */
-function viewFilter(view: View, byAssignee: boolean): string {
+export function viewFilter(view: View, byAssignee: boolean): string {
   const assignee = byAssignee ? ' AND assignee_id = @assigneeId' : '';
   switch (view) {
     case 'mine':
@@ -115,13 +118,19 @@ function inboxSql(after: boolean): string {
 /** The pages on the caller's own connection: for read models that are not a file another thread can open. */
 export class InProcessPageReader implements PageReader {
   private readonly pages: ViewPages;
+  private readonly searches: SearchPages;
 
   constructor(db: Database.Database) {
     this.pages = new ViewPages(db);
+    this.searches = new SearchPages(db);
   }
 
   async answer(request: PageRequest): Promise<PageRows> {
     return this.pages.rows(request);
+  }
+
+  async search(request: SearchRequest): Promise<SearchRows> {
+    return this.searches.rows(request);
   }
 
   async close(): Promise<void> {}

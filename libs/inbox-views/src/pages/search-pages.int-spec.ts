@@ -1,0 +1,184 @@
+/**
+ * The search's read model and pages on a real SQLite file: store events' details are searched, a
+ * redelivered event changes nothing, and a replay (and a rebuild swapped in) finds what the live read
+ * models find, in the same order.
+ */
+import { ConversationSearchProjection } from '@team-inbox/conversations/conversation-search.projection';
+import { ConversationSummariesProjection } from '@team-inbox/conversations/conversation-summaries.projection';
+import { conversationStreamId } from '@team-inbox/conversations/domain/conversation.events';
+import type { JsonObject, RecordedEvent } from '@team-inbox/event-store';
+import { InMemoryEventStore } from '@team-inbox/event-store/in-memory/in-memory-event-store';
+import { openReadModelDatabase } from '@team-inbox/projections/read-model-database';
+import { rebuildReadModels, replayInto } from '@team-inbox/projections/rebuild';
+import type Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { matchExpression, SearchPages, type SearchRequest } from './search-pages';
+
+const ADA = '6d1f3a52-9a7e-4c57-8f1e-0c2b6f0d7a11';
+const BEN = '0b6c2f0e-54a1-4a8e-9c2d-3f1e7a9b5c22';
+const CLEO = '7a0d9e4b-1c2f-4e3a-8b5d-6f7e8a9b0c33';
+
+type Step = { conversationId: string; type: string; data: JsonObject };
+
+const started = (conversationId: string, name: string, email: string, subject: string): Step => ({
+  conversationId,
+  type: 'ConversationStarted',
+  data: { conversationId, customer: { id: `c-${conversationId}`, name, email }, subject },
+});
+const message = (conversationId: string, body: string): Step => ({
+  conversationId,
+  type: 'MessageSent',
+  data: { conversationId, messageId: `m-${body.length}`, author: { type: 'customer', id: 'c' }, body },
+});
+const storeEvent = (conversationId: string, summary: string, details?: JsonObject): Step => ({
+  conversationId,
+  type: 'StoreEventRecorded',
+  data: {
+    conversationId,
+    integrationId: 'shop',
+    storeEventId: summary,
+    type: 'order.created',
+    summary,
+    requiresAction: false,
+    ...(details ? { details } : {}),
+  },
+});
+
+const HISTORY: Step[] = [
+  started(ADA, 'Åda Lövelace', 'ada@example.com', 'Where is my parcel?'),
+  started(BEN, 'Ben Okri', 'ben@example.com', 'Sizes'),
+  message(ADA, 'It was due on Monday.'),
+  storeEvent(ADA, 'Order placed', {
+    orderNumber: '#1002',
+    total: '59.90',
+    currency: 'EUR',
+    status: 'paid',
+    url: 'https://shop.example/orders/1002',
+    items: [{ name: 'Merino scarf', quantity: 2 }],
+  }),
+  message(BEN, 'Do you have the scarf in blue?'),
+  started(CLEO, 'Cleo Ng', 'cleo@example.com', 'Scarf return'),
+  storeEvent(BEN, 'Order #10021 placed'), // no details: as recorded before stores could send them
+  message(CLEO, 'The Merino scarf is too short.'),
+];
+
+function recorded(steps: readonly Step[]): RecordedEvent[] {
+  const revisions = new Map<string, bigint>();
+  return steps.map(({ conversationId, type, data }, index) => {
+    const streamId = conversationStreamId(conversationId);
+    const revision = (revisions.get(streamId) ?? -1n) + 1n;
+    revisions.set(streamId, revision);
+    const occurredAt = new Date(Date.UTC(2026, 11, 1, 9, index)).toISOString();
+    return {
+      id: `event-${index}`,
+      streamId,
+      type,
+      revision,
+      position: BigInt(index + 1),
+      data,
+      metadata: { occurredAt, actor: { type: 'system', id: 'test' } },
+      recordedAt: new Date(occurredAt),
+    };
+  });
+}
+
+const projections = () => [new ConversationSummariesProjection(), new ConversationSearchProjection()];
+
+function apply(db: Database.Database, events: readonly RecordedEvent[]): void {
+  const all = projections();
+  for (const projection of all) projection.setUp(db);
+  db.transaction(() => {
+    for (const event of events) for (const projection of all) projection.apply(event, db);
+  })();
+}
+
+/** The ids a search finds, best first, read page by page (two a page). */
+function search(db: Database.Database, text: string): string[] {
+  const pages = new SearchPages(db);
+  const ids: string[] = [];
+  let request: SearchRequest | undefined = { view: 'all', assigneeId: undefined, text, limit: 2, after: undefined };
+  while (request) {
+    const page = pages.rows(request);
+    ids.push(...(JSON.parse(`[${page.items}]`) as { id: string }[]).map((summary) => summary.id));
+    request = page.next ? { ...request, after: page.next } : undefined;
+  }
+  return ids;
+}
+
+const QUERIES = ['scarf', 'merino', 'ada', 'lovelace', '#1002', 'paid', 'eur', 'ada scarf', 'ben blue', 'order', 'zz'];
+
+async function storeWith(events: readonly RecordedEvent[]): Promise<InMemoryEventStore> {
+  const store = new InMemoryEventStore();
+  for (const event of events) {
+    await store.append(
+      event.streamId,
+      [{ id: event.id, type: event.type, data: event.data, metadata: event.metadata }],
+      {
+        expectedRevision: event.revision === 0n ? 'no_stream' : event.revision - 1n,
+      },
+    );
+  }
+  return store;
+}
+
+describe('the conversation search', () => {
+  let dir: string;
+  let db: Database.Database;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'team-inbox-search-'));
+    db = openReadModelDatabase(join(dir, 'read-models.sqlite'));
+  });
+  afterEach(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("finds store events' details (order number, status, total, items) as well as their summaries", () => {
+    apply(db, recorded(HISTORY));
+    expect(search(db, '#1002')).toEqual([ADA, BEN]); // the order itself first, then #10021, which it begins
+    expect(search(db, 'paid eur 59')).toEqual([ADA]);
+    expect(search(db, 'merino')).toEqual(expect.arrayContaining([ADA, CLEO]));
+    expect(search(db, 'ada scarf')).toEqual([ADA]); // the customer's name and an item: words of one conversation
+    expect(search(db, 'shop.example')).toEqual([]); // the order's URL is not searched
+  });
+
+  it('changes nothing for an event delivered again', () => {
+    const events = recorded(HISTORY);
+    apply(db, events);
+    const text = () => db.prepare('SELECT * FROM conversation_search_text ORDER BY doc').all();
+    const before = { text: text(), found: QUERIES.map((query) => search(db, query)) };
+    apply(db, events); // the whole log again
+    apply(db, [events[3], events[2], events[0]]); // and some of it, out of order
+    expect({ text: text(), found: QUERIES.map((query) => search(db, query)) }).toEqual(before);
+  });
+
+  it('finds, after a replay and after a rebuild swapped in, what the live read models find, in the same order', async () => {
+    const events = recorded(HISTORY);
+    apply(db, events);
+    const live = QUERIES.map((query) => search(db, query));
+    expect(live.flat().length).toBeGreaterThan(QUERIES.length);
+
+    const store = await storeWith(events);
+    const replayed = await replayInto(join(dir, 'replayed.sqlite'), store, projections());
+    try {
+      expect(QUERIES.map((query) => search(replayed.db, query))).toEqual(live);
+    } finally {
+      replayed.db.close();
+    }
+
+    db.exec('DELETE FROM conversation_search_text'); // the live index, emptied with its text: the swap fills both
+    expect(search(db, 'scarf')).toEqual([]);
+    await rebuildReadModels({ eventStore: store, projections: projections(), readModelFile: db.name });
+    expect(QUERIES.map((query) => search(db, query))).toEqual(live);
+  });
+
+  it('asks for every word, each as a prefix, its parts side by side, the exact word scoring above', () => {
+    expect(matchExpression('Ada  ada@EXA "x')).toBe(
+      '("Ada" OR "Ada"*) AND ("ada" + "EXA" OR "ada"* + "EXA"*) AND ("x" OR "x"*)',
+    );
+    expect(matchExpression('#1002 -- Zoë')).toBe('("1002" OR "1002"*) AND ("Zoë" OR "Zoë"*)');
+  });
+});
