@@ -30,7 +30,7 @@ import { conversationStreamId, isConversationEvent, type ConversationEvent } fro
 import { evolveSummary, type ConversationSummary } from '../domain/conversation.view';
 
 /** Enough for a burst of writers on one conversation; past it the caller hears 409 and may retry. */
-export const MAX_ATTEMPTS = 25;
+export const CONVERSATION_COMMAND_ATTEMPTS = 25;
 /** Conversations whose folds are kept between commands: the ones being worked on. */
 const RECENT_STREAMS = 2000;
 
@@ -89,8 +89,8 @@ export class ConversationCommandCore {
         preconditionFailed: (current) => preconditionFailed(conversationId, current, expectedRevision!),
         cache: this.folds,
         idempotency: SAME_KEY_AND_ACTOR,
-        maxAttempts: MAX_ATTEMPTS,
-        keptChanging: `Conversation ${conversationId} kept changing while this command was tried ${MAX_ATTEMPTS} times; retry it`,
+        maxAttempts: CONVERSATION_COMMAND_ATTEMPTS,
+        keptChanging: `Conversation ${conversationId} kept changing while this command was tried ${CONVERSATION_COMMAND_ATTEMPTS} times; retry it`,
       });
       const conversation = outcome.state.summary;
       if (!conversation || outcome.position === undefined) {

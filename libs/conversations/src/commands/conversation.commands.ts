@@ -202,6 +202,8 @@ function conversationOnlyHandler(Intent: new (...args: never[]) => ConversationO
       return this.conversations.execute({ type: intent, conversationId }, context, { expectedRevision });
     }
   }
+  // Each its own name, as Nest's errors and stack traces show it.
+  Object.defineProperty(ConversationOnlyHandler, 'name', { value: Intent.name.replace(/Command$/, 'Handler') });
   return ConversationOnlyHandler;
 }
 

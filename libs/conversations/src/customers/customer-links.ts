@@ -14,6 +14,7 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  KeyedLock,
   aggregateStream,
   deterministicUuid,
   handleCommand,
@@ -116,6 +117,13 @@ export class CustomerLinkedMeanwhileError extends Error {
 
 @Injectable()
 export class CustomerLinks {
+  /**
+   * Links to one customer stream take turns in this process, so that they append one after another rather
+   * than retry against each other (a burst of one customer's store events and starts); another process's
+   * are caught by the revision.
+   */
+  private readonly turns = new KeyedLock();
+
   constructor(@Inject(EVENT_STORE) private readonly eventStore: EventStore) {}
 
   async read(streamId: string, linkedBy?: string): Promise<CustomerStreamState> {
@@ -184,19 +192,22 @@ export class CustomerLinks {
     context: CommandContext,
     { onlyWhereNone, expectedRevision }: { onlyWhereNone: boolean; expectedRevision?: StreamRevision | 'no_stream' },
   ): Promise<void> {
-    await handleCommand(
-      this.eventStore,
-      streamId,
-      customerLinksDecider,
-      { type: 'LinkConversation', conversationId, customer, onlyWhereNone },
-      {
-        context,
-        // The same link from a retry at the same revision is the same event: the store does not write it twice.
-        eventId: (_, stream) =>
-          deterministicUuid('customer-link', streamId, conversationId, String(stream.last?.revision ?? 'no_stream')),
-        expectedRevision,
-        preconditionFailed: () => new CustomerLinkedMeanwhileError(`${streamId} moved since it was read`),
-      },
+    await this.turns.run(streamId, () =>
+      handleCommand(
+        this.eventStore,
+        streamId,
+        customerLinksDecider,
+        { type: 'LinkConversation', conversationId, customer, onlyWhereNone },
+        {
+          context,
+          // The same link from a retry at the same revision is the same event: the store does not write it twice.
+          eventId: (_, stream) =>
+            deterministicUuid('customer-link', streamId, conversationId, String(stream.last?.revision ?? 'no_stream')),
+          expectedRevision,
+          preconditionFailed: () => new CustomerLinkedMeanwhileError(`${streamId} moved since it was read`),
+          keptChanging: "Other requests kept linking this customer's conversations at the same moment; retry",
+        },
+      ),
     );
   }
 }

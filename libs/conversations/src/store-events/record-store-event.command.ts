@@ -60,7 +60,7 @@ export interface StoreEventOutcome {
   position: Position;
 }
 
-type StoreEventReceived = DomainEvent<
+export type StoreEventReceived = DomainEvent<
   'StoreEventReceived',
   Omit<StoreEventInput, 'conversationId'> & {
     conversationId: string | null;
@@ -73,7 +73,7 @@ type StoreEventReceived = DomainEvent<
 >;
 
 /** A store event's receipt: the first one recorded counts, and any later copy is a duplicate of it. */
-const receiptDecider: Decider<StoreEventReceived | undefined, StoreEventReceived, StoreEventReceived> = {
+export const receiptDecider: Decider<StoreEventReceived | undefined, StoreEventReceived, StoreEventReceived> = {
   initialState: undefined,
   evolve: (receipt, event) => receipt ?? event,
   decide: (received, receipt) => (receipt ? [] : [received]),
@@ -132,6 +132,7 @@ export class RecordStoreEventHandler implements ICommandHandler<RecordStoreEvent
       context,
       // A fresh id: the same id would make a concurrent copy's append a retry of this one, and both would win.
       eventId: () => randomUUID(),
+      readAs: earlier,
     });
     // The same event, received at the same moment by another request or process: theirs counts.
     if (recorded.events.length === 0) return this.finishDuplicate(recorded.state!, recorded.position!, context);

@@ -1,7 +1,7 @@
 import { InMemoryEventStore, collect, type ReadStreamOptions } from '@team-inbox/event-store';
 import { randomUUID } from 'node:crypto';
 import { ConflictError } from '../domain-errors';
-import type { CommandContext } from '../event-metadata';
+import { eventMetadata, type CommandContext } from '../event-metadata';
 import type { Decider, DomainEvent } from './decider';
 import { LruFoldCache, type FoldedStream } from './fold-cache';
 import { aggregateStream, handleCommand } from './handle-command';
@@ -201,6 +201,42 @@ describe('handleCommand', () => {
 
     await appendElsewhere(5); // the caller's read is stale now
     await expect(add(-8, { readAs: readJustBefore })).rejects.toThrow('The tally is 7');
+  });
+
+  it('answers as of another copy of a keyed command that appended first, on another server, rather than deciding again', async () => {
+    await add(1);
+    const key = context('key-1');
+    let otherCopyAppended = false;
+    store.append = async (...args) => {
+      if (!otherCopyAppended) {
+        otherCopyAppended = true;
+        // The same request, run by another process between this one's read and its append.
+        const events = await collect(store.readStream(streamId));
+        await appendDirectly(
+          streamId,
+          [{ id: randomUUID(), type: 'Added', data: { amount: 2 }, metadata: eventMetadata(key) }],
+          { expectedRevision: events.at(-1)!.revision },
+        );
+      }
+      return appendDirectly(...args);
+    };
+
+    const outcome = await add(2, { context: key, idempotency: SAME_KEY_AND_ACTOR });
+
+    expect(outcome).toMatchObject({ replayed: true, events: [], state: 3, revision: 1n });
+    expect(await collect(store.readStream(streamId))).toHaveLength(2);
+  });
+
+  it('reads a remembered stream on from the revision after its last event, whatever its length', async () => {
+    const cache = new LruFoldCache<number>(10);
+    await add(1, { cache });
+    await add(1, { cache });
+    // As a stream whose first event expired would be remembered: one event folded, the last at revision 1.
+    cache.remember(streamId, { state: 2, length: 1, last: (await aggregateStream(store, streamId, tally)).last });
+    await appendElsewhere(5);
+    reads = [];
+    await expect(add(-8, { cache })).rejects.toThrow('The tally is 7');
+    expect(reads).toEqual([2n]);
   });
 
   it('aggregateStream folds a stream it only reads', async () => {

@@ -48,7 +48,10 @@ export interface HandleCommandOptions<State> {
 }
 
 export interface CommandOutcome<State, Event extends DomainEvent> {
-  /** What this command appended, as recorded (none where it changed nothing or was answered before). */
+  /**
+   * What this command appended (none where it changed nothing or was answered before), as it was sent:
+   * each carries the append's position (its last event's) and the command's time, not the store's.
+   */
   events: Recorded<Event>[];
   /** The state after the command (as of the earlier execution's events, where it was a retry). */
   state: State;
@@ -82,54 +85,64 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
     };
   };
   const nothing: FoldedStream<State> = { state: decider.initialState, length: 0, last: undefined };
+  /** The events after `base` (by revision: a stream's first events may have expired), and `base` carried on. */
+  const readAfter = async (base: FoldedStream<State>) => {
+    const fromRevision = base.last ? base.last.revision + 1n : 0n;
+    const events = await collect(store.readStream<Event>(streamId, { fromRevision }));
+    return { events, folded: fold(base, events) };
+  };
+  /** The stream as it is now: what the cache remembers carried forward by what was appended since. */
   const read = async (): Promise<FoldedStream<State>> => {
-    const known = cache?.get(streamId) ?? nothing;
-    const folded = fold(
-      known,
-      await collect(store.readStream<Event>(streamId, { fromRevision: BigInt(known.length) })),
-    );
+    const { folded } = await readAfter(cache?.get(streamId) ?? nothing);
     if (folded.last) cache?.remember(streamId, folded);
     return folded;
   };
+  const keyed = idempotency !== undefined && context.idempotencyKey !== undefined;
+  /** An earlier execution of this command among `events` (which follow `base`), answered as of its events. */
+  const earlierExecution = (base: FoldedStream<State>, events: readonly Recorded<Event>[]) => {
+    const earlier = keyed ? idempotency!.findEarlierExecution(events, context) : undefined;
+    if (earlier === undefined) return undefined;
+    const upTo = fold(base, events.slice(0, earlier + 1));
+    return {
+      events: [],
+      state: upTo.state,
+      revision: upTo.last!.revision,
+      position: upTo.last!.position,
+      replayed: true,
+    };
+  };
 
   // A command that may be a retry looks through the whole stream for its earlier execution.
-  if (idempotency && context.idempotencyKey !== undefined) {
-    const events = await collect(store.readStream<Event>(streamId));
-    const earlier = idempotency.findEarlierExecution(events, context);
-    if (earlier !== undefined) {
-      const upTo = fold(nothing, events.slice(0, earlier + 1));
-      return {
-        events: [],
-        state: upTo.state,
-        revision: upTo.last!.revision,
-        position: upTo.last!.position,
-        replayed: true,
-      };
-    }
-    if (events.length > 0) cache?.remember(streamId, fold(nothing, events));
+  let current: { stream: FoldedStream<State>; remembered: boolean } | undefined;
+  if (keyed) {
+    const { events, folded } = await readAfter(nothing);
+    const replay = earlierExecution(nothing, events);
+    if (replay) return replay;
+    if (folded.last) cache?.remember(streamId, folded);
+    current = { stream: folded, remembered: false };
+  } else {
+    // What the cache remembers is trusted for an append: the store's revision check catches whatever
+    // another process appended since. An answer that appends nothing (nothing to do, a refusal, a failed
+    // precondition) is given only on what was just read.
+    const remembered = options.readAs ?? cache?.get(streamId);
+    if (remembered) current = { stream: remembered, remembered: true };
   }
-
-  // What the cache remembers is trusted for an append: the store's revision check catches whatever another
-  // process appended since. An answer that appends nothing (nothing to do, a refusal, a failed
-  // precondition) is given only on what was just read.
-  let remembered = options.readAs ?? cache?.get(streamId);
   for (let attempt = 1; ;) {
-    const stream = remembered ?? (await read());
-    const onRemembered = remembered !== undefined;
-    remembered = undefined;
+    const { stream, remembered } = current ?? { stream: await read(), remembered: false };
+    current = undefined;
     if (options.expectedRevision !== undefined && (stream.last?.revision ?? 'no_stream') !== options.expectedRevision) {
-      if (onRemembered) continue;
+      if (remembered) continue;
       throw preconditionFailed(options, stream);
     }
     let decided: Event[];
     try {
       decided = decider.decide(command, stream.state);
     } catch (error) {
-      if (onRemembered) continue;
+      if (remembered) continue;
       throw error;
     }
     if (decided.length === 0) {
-      if (onRemembered) continue;
+      if (remembered) continue;
       return {
         events: [],
         state: stream.state,
@@ -181,6 +194,15 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
           options.keptChanging ??
             `${streamId} kept changing while this command was tried ${maxAttempts} times; retry it`,
         );
+      }
+      if (keyed) {
+        // Another copy of this very request (on another server) may be what appended first: its events
+        // are among those appended since, and it is answered as of them rather than decided again.
+        const { events, folded } = await readAfter(stream);
+        const replay = earlierExecution(stream, events);
+        if (replay) return replay;
+        if (folded.last) cache?.remember(streamId, folded);
+        current = { stream: folded, remembered: false };
       }
     }
   }

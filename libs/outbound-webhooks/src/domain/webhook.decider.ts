@@ -20,6 +20,7 @@ export type WebhookCommand =
 
 export const webhookDecider: Decider<WebhookState, WebhookCommand, WebhookEvent> = {
   initialState: { status: 'none' },
+  isEvent: (event) => event.type === 'WebhookRegistered' || event.type === 'WebhookRemoved',
 
   evolve(state, event) {
     switch (event.type) {

@@ -43,13 +43,12 @@ import {
   CLOCK,
   IDEMPOTENCY_WINDOW_MS,
   deterministicUuid,
-  handleCommand,
+  eventMetadata,
   type Actor,
   type Clock,
-  type Decider,
   type DomainEvent,
-  type FoldedStream,
 } from '@team-inbox/core';
+import { requestContext } from '../auth/request-context';
 import { JSON_CONTENT_TYPE } from '../http/json-content-type';
 import { EVENT_STORE, collect, type EventStore } from '@team-inbox/event-store';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -80,26 +79,10 @@ const SECRET_FIELDS = ['token', 'secret'];
 
 type IdempotentRequestCompleted = DomainEvent<'IdempotentRequestCompleted', CompletedData>;
 
-/** A record stream as the guard read it: its answer, where one is still within its key's 24 hours. */
-type RecordState = { answered: boolean };
-
-/**
- * A key's record: the first answer within its window is the one kept. The guard has read that there is
- * none; a concurrent copy that recorded first makes this copy's append refused, and its answer stands.
- */
-const recordDecider: Decider<RecordState, IdempotentRequestCompleted, IdempotentRequestCompleted> = {
-  initialState: { answered: false },
-  evolve: () => ({ answered: true }),
-  decide: (completed, { answered }) => (answered ? [] : [completed]),
-};
-
 /** What the guard leaves on a keyed request that runs, for the hook to record its answer by. */
 interface PendingRecord {
   streamId: string;
-  /** The record stream as the guard read it: no answer within the window. */
-  read: FoldedStream<RecordState>;
   fingerprint: string;
-  actor: Actor;
 }
 
 const PENDING_RECORD = Symbol('idempotency record');
@@ -144,17 +127,7 @@ class IdempotencyGuard implements CanActivate {
       if (completed.withheld?.length) throw secretNotReplayed(completed);
       throw new Replay(completed);
     }
-    request[PENDING_RECORD] = {
-      streamId,
-      // An answer past its window counts as none: a new one is recorded after it.
-      read: {
-        state: { answered: false },
-        length: recorded ? Number(recorded.revision) + 1 : 0,
-        last: recorded && { revision: recorded.revision, position: recorded.position },
-      },
-      fingerprint,
-      actor,
-    };
+    request[PENDING_RECORD] = { streamId, fingerprint };
     return true;
   }
 }
@@ -190,19 +163,16 @@ export function recordIdempotentAnswers(fastify: FastifyInstance, eventStore: Ev
       headers: pickHeaders(reply),
       withheld,
     };
-    handleCommand(
-      eventStore,
-      pending.streamId,
-      recordDecider,
-      { type: 'IdempotentRequestCompleted', data },
-      {
-        context: { actor: pending.actor, occurredAt: new Date(), correlationId: String(request.id) },
-        eventId: () => randomUUID(),
-        readAs: pending.read,
+    const completed: IdempotentRequestCompleted = { type: 'IdempotentRequestCompleted', data };
+    const metadata = request.principal ? eventMetadata(requestContext(request.principal, request)) : undefined;
+    // After whatever the stream holds: a record past its window (expired, perhaps removed already), or the
+    // record of a copy of this request that ran at the same moment, whose answer is the same (see above).
+    // The guard replays the latest.
+    eventStore
+      .append(pending.streamId, [{ id: randomUUID(), ...completed, metadata }], {
+        expectedRevision: 'any',
         maxAgeMs: IDEMPOTENCY_WINDOW_MS,
-        maxAttempts: 2, // refused once: a concurrent copy recorded first, and the read after finds its answer
-      },
-    )
+      })
       .catch((error: unknown) => logger.warn(`Idempotency record not written: ${String(error)}`))
       .finally(() => done(null, payload));
   });

@@ -35,6 +35,7 @@ export type IntegrationCommand =
 
 export const integrationDecider: Decider<IntegrationState, IntegrationCommand, IntegrationEvent> = {
   initialState: { status: 'none' },
+  isEvent: (event) => event.type === 'IntegrationRegistered' || event.type === 'IntegrationWebhookSecretSet',
 
   evolve(state, event) {
     switch (event.type) {

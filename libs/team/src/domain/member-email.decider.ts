@@ -42,6 +42,7 @@ export type MemberEmailCommand =
 
 export const memberEmailDecider: Decider<MemberEmailState, MemberEmailCommand, RecordedMemberEmailEvent> = {
   initialState: { claim: undefined, releasedSince: false },
+  isEvent: (event) => event.type === 'MemberEmailClaimed' || event.type === 'MemberEmailReleased',
 
   evolve(state, event) {
     switch (event.type) {
