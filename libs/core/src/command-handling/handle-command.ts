@@ -100,7 +100,7 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
   const keyed = idempotency !== undefined && context.idempotencyKey !== undefined;
   /** An earlier execution of this command among `events` (which follow `base`), answered as of its events. */
   const earlierExecution = (base: FoldedStream<State>, events: readonly Recorded<Event>[]) => {
-    const earlier = keyed ? idempotency!.findEarlierExecution(events, context) : undefined;
+    const earlier = keyed ? idempotency.findEarlierExecution(events, context) : undefined;
     if (earlier === undefined) return undefined;
     const upTo = fold(base, events.slice(0, earlier + 1));
     return {
