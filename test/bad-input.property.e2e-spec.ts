@@ -296,6 +296,15 @@ const ROUTES: RouteCase[] = [
   })),
   {
     method: 'POST',
+    path: '/conversations/:id/read',
+    params: (world) => ({ id: world.conversationId }),
+    body: {
+      fields: { position: { type: 'string', optional: true, maxLength: 77 } },
+      example: () => ({ position: '1' }),
+    },
+  },
+  {
+    method: 'POST',
     path: '/store-events',
     body: {
       fields: {
@@ -405,6 +414,7 @@ const DOCUMENTED = [
   'POST /conversations/:id/unassign',
   'POST /conversations/:id/close',
   'POST /conversations/:id/reopen',
+  'POST /conversations/:id/read',
   'POST /store-events',
   'GET /conversations/:id',
   'GET /inbox',

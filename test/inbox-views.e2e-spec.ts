@@ -65,14 +65,14 @@ describe('inbox views', () => {
       closed: [],
       all: [first.id],
     });
-    expect(a.counts).toEqual({ mine: 0, unassigned: 1 });
+    expect(a.counts).toEqual({ mine: 0, unassigned: 1, unread: 1 });
 
     // Alice: "Assign to me". In her inbox and Mine; out of Unassigned; out of Bob's inbox.
     let step = await command(alice, `/conversations/${first.id}/assign`, { assigneeId: 'me' });
     a = await views(alice, step.position);
     let b = await views(bob, step.position);
     expect(a).toMatchObject({ inbox: [first.id], mine: [first.id], unassigned: [], assigned: [first.id] });
-    expect(a.counts).toEqual({ mine: 1, unassigned: 0 });
+    expect(a.counts).toEqual({ mine: 1, unassigned: 0, unread: 1 });
     expect(b).toMatchObject({ inbox: [], mine: [], counts: { mine: 0, unassigned: 0 } });
 
     // Reassigned to Bob: it moves to his inbox.

@@ -26,6 +26,7 @@ export const ROUTE_ROLES: Readonly<Record<string, readonly Role[] | 'public'>> =
   'POST /conversations/:id/unassign': ['admin', 'agent'],
   'POST /conversations/:id/close': ['admin', 'agent'],
   'POST /conversations/:id/reopen': ['admin', 'agent'],
+  'POST /conversations/:id/read': ['admin', 'agent'],
   'POST /store-events': ['integration'],
   'GET /inbox': ['admin', 'agent'],
   'GET /inbox/counts': ['admin', 'agent'],

@@ -3,6 +3,7 @@ import type { Type } from '@nestjs/common';
 // needs neither controllers nor Nest's HTTP stack nor the EventStoreDB client.
 import { ConversationSearchProjection } from '@team-inbox/conversations/conversation-search.projection';
 import { ConversationSummariesProjection } from '@team-inbox/conversations/conversation-summaries.projection';
+import { UnreadProjection } from '@team-inbox/conversations/read-markers/unread.projection';
 import type { Projection } from '@team-inbox/projections';
 import { TeamProjection } from '@team-inbox/team/team.projection';
 
@@ -10,5 +11,6 @@ import { TeamProjection } from '@team-inbox/team/team.projection';
 export const READ_MODEL_PROJECTIONS: Type<Projection>[] = [
   TeamProjection,
   ConversationSummariesProjection,
+  UnreadProjection,
   ConversationSearchProjection,
 ];

@@ -7,6 +7,8 @@ import { CONVERSATION_COMMAND_HANDLERS } from './commands/conversation.commands'
 import { GetConversationHandler } from './queries/get-conversation.query';
 import { ConversationsController } from './http/conversations.controller';
 import { MemberRemovalProcessManager } from './member-removal.process-manager';
+import { ReadConversationHandler } from './read-markers/read-conversation.command';
+import { ReadMarkers } from './read-markers/read-markers';
 import { RecordStoreEventHandler } from './store-events/record-store-event.command';
 import { StoreEventsController } from './store-events/store-events.controller';
 
@@ -21,6 +23,8 @@ import { StoreEventsController } from './store-events/store-events.controller';
     CustomerLinks,
     ConversationOwners,
     MemberRemovalProcessManager,
+    ReadMarkers,
+    ReadConversationHandler,
   ],
   exports: [CustomerLinks, ConversationOwners],
 })

@@ -112,6 +112,15 @@ function jsonObjectOf(shape: SummaryShape, topLevel: boolean): string {
  */
 export const SUMMARY_JSON = jsonObjectOf(CONVERSATION_SUMMARY, true);
 
+/**
+ * `SUMMARY_JSON` with fields after the summary's own, each an SQL expression of a JSON value: what a page adds
+ * for its caller (`unread`), which is no field of the shared row.
+ */
+export function summaryJsonWith(fields: Readonly<Record<string, string>>): string {
+  const pairs = Object.entries(fields).map(([jsonName, value]) => `,\n  '${jsonName}', ${value}`);
+  return `${SUMMARY_JSON.slice(0, -1)}${pairs.join('')})`;
+}
+
 function interfaceOf(name: string, shape: SummaryShape, names: ReadonlyMap<SummaryShape, string>): string {
   const fields = Object.entries(shape).map(([jsonName, entry]) => {
     const type = isColumn(entry) ? entry.typeScript : names.get(entry);

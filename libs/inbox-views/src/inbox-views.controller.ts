@@ -6,6 +6,7 @@ import { JSON_CONTENT_TYPE } from '@team-inbox/platform';
 import { positionToString } from '@team-inbox/event-store';
 import { ProjectionProgress } from '@team-inbox/projections';
 import { AllowedRoles, CurrentPrincipal, type Principal } from '@team-inbox/platform';
+import { readerOf } from '@team-inbox/conversations';
 import type { FastifyReply } from 'fastify';
 import { DEFAULT_PAGE_SIZE, ListConversationsDto, PageDto, ReadYourWritesDto } from './inbox-views.dto';
 import {
@@ -42,7 +43,9 @@ export class InboxViewsController {
   ): Promise<string> {
     await this.readYourWrites(query, reply);
     void reply.type(JSON_CONTENT_TYPE); // an InboxPage, as JSON already
-    return this.queryBus.execute(new GetInboxQuery(principal.actor.id, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor));
+    return this.queryBus.execute(
+      new GetInboxQuery(principal.actor.id, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor, readerOf(principal)),
+    );
   }
 
   /** How many conversations each view holds for the caller (the UI's tabs); `minPosition` as for the views. */
@@ -57,7 +60,7 @@ export class InboxViewsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ViewCounts> {
     await this.readYourWrites(query, reply);
-    return this.queryBus.execute(new GetViewCountsQuery(principal.actor.id));
+    return this.queryBus.execute(new GetViewCountsQuery(principal.actor.id, readerOf(principal)));
   }
 
   @Get('conversations')
@@ -93,6 +96,7 @@ export class InboxViewsController {
         query.cursor,
         // An empty q (a cleared search box) is no search.
         query.q?.trim() ? query.q : undefined,
+        readerOf(principal),
       ),
     );
   }

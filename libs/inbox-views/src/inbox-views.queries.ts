@@ -10,6 +10,7 @@ import { READ_MODEL_DB, StatementCache } from '@team-inbox/projections';
 import { decodeCursor, encodeCursor } from './cursor';
 import { decodeSearchCursor, encodeSearchCursor } from './search-cursor';
 import type { PageReader, PageRows, View } from './pages/view-pages';
+import { caughtUpCounts } from './unread-counts';
 
 export { VIEWS, type View } from './pages/view-pages';
 
@@ -22,7 +23,8 @@ export interface Page {
 }
 
 export interface InboxPage extends Page {
-  counts: { mine: number; unassigned: number };
+  /** `unread`: the inbox's conversations unread to the caller, where the caller reads (`readerOf`). */
+  counts: { mine: number; unassigned: number; unread?: number };
 }
 
 /** Answered with the page's JSON, a `Page`. */
@@ -36,6 +38,8 @@ export class ListConversationsQuery extends Query<string> {
     readonly cursor: string | undefined,
     /** `q`: the view's conversations that match it, best match first; a search's cursor. */
     readonly search?: string,
+    /** The member whose `unread` each summary carries; none: no `unread`. */
+    readonly readerId?: string,
   ) {
     super();
   }
@@ -47,6 +51,8 @@ export class GetInboxQuery extends Query<string> {
     readonly callerId: string,
     readonly limit: number,
     readonly cursor: string | undefined,
+    /** The member whose `unread` each summary carries and the counts count; none: no `unread`. */
+    readonly readerId?: string,
   ) {
     super();
   }
@@ -60,10 +66,15 @@ export interface ViewCounts {
   assigned: number;
   closed: number;
   all: number;
+  /** How many of each view's conversations are unread to the caller, where the caller reads (`readerOf`). */
+  unread?: Omit<ViewCounts, 'unread'>;
 }
 
 export class GetViewCountsQuery extends Query<ViewCounts> {
-  constructor(readonly callerId: string) {
+  constructor(
+    readonly callerId: string,
+    readonly readerId?: string,
+  ) {
     super();
   }
 }
@@ -92,7 +103,15 @@ function pageFields({ items, next }: PageRows): string {
 export class ListConversationsHandler implements IQueryHandler<ListConversationsQuery> {
   constructor(@Inject(PAGE_READER) private readonly pages: PageReader) {}
 
-  async execute({ view, callerId, assigneeId, limit, cursor, search }: ListConversationsQuery): Promise<string> {
+  async execute({
+    view,
+    callerId,
+    assigneeId,
+    limit,
+    cursor,
+    search,
+    readerId,
+  }: ListConversationsQuery): Promise<string> {
     const filterBy = view === 'mine' ? callerId : assigneeId;
     if (search !== undefined) {
       const from = cursor === undefined ? undefined : decodeSearchCursor(cursor);
@@ -100,7 +119,7 @@ export class ListConversationsHandler implements IQueryHandler<ListConversations
       return `{"items":[${found.items}],"nextCursor":${JSON.stringify(found.next ? encodeSearchCursor(found.next) : null)}}`;
     }
     const after = cursor === undefined ? undefined : decodeCursor(cursor);
-    const rows = await this.pages.answer({ kind: 'view', view, assigneeId: filterBy, limit, after });
+    const rows = await this.pages.answer({ kind: 'view', view, assigneeId: filterBy, limit, after, readerId });
     return `{${pageFields(rows)}}`;
   }
 }
@@ -114,9 +133,9 @@ export class GetInboxHandler implements IQueryHandler<GetInboxQuery> {
     @Inject(READ_MODEL_DB) private readonly db: Database.Database,
   ) {}
 
-  async execute({ callerId, limit, cursor }: GetInboxQuery): Promise<string> {
+  async execute({ callerId, limit, cursor, readerId }: GetInboxQuery): Promise<string> {
     const after = cursor === undefined ? undefined : decodeCursor(cursor);
-    const rows = await this.pages.answer({ kind: 'inbox', callerId, limit, after });
+    const rows = await this.pages.answer({ kind: 'inbox', callerId, limit, after, readerId });
     // Read after the page: counts at least as recent as the rows they go with.
     const statements = this.statements.for(this.db);
     const counts = new Map(
@@ -126,6 +145,11 @@ export class GetInboxHandler implements IQueryHandler<GetInboxQuery> {
       mine: counts.get(callerId) ?? 0,
       unassigned: counts.get(UNASSIGNED) ?? 0,
     };
+    if (readerId !== undefined) {
+      const caughtUp = caughtUpCounts(this.db, readerId);
+      inboxCounts.unread =
+        inboxCounts.mine - caughtUp.openOf(readerId) + inboxCounts.unassigned - caughtUp.openOf(UNASSIGNED);
+    }
     return `{${pageFields(rows)},"counts":${JSON.stringify(inboxCounts)}}`;
   }
 }
@@ -136,20 +160,35 @@ export class GetViewCountsHandler implements IQueryHandler<GetViewCountsQuery> {
 
   constructor(@Inject(READ_MODEL_DB) private readonly db: Database.Database) {}
 
-  async execute({ callerId }: GetViewCountsQuery): Promise<ViewCounts> {
+  async execute({ callerId, readerId }: GetViewCountsQuery): Promise<ViewCounts> {
     const statements = this.statements.for(this.db);
     const open = new Map(statements.counts.all(callerId, UNASSIGNED).map((row) => [row.assignee_key, row.open_count]));
     const mine = open.get(callerId) ?? 0;
     const unassigned = open.get(UNASSIGNED) ?? 0;
     const openTotal = statements.openTotal.get()?.total ?? 0;
     const closed = statements.closedTotal.get()?.total ?? 0;
-    return {
+    const counts: ViewCounts = {
       inbox: mine + unassigned,
       mine,
       unassigned,
       assigned: openTotal - unassigned,
       closed,
       all: openTotal + closed,
+    };
+    if (readerId === undefined) return counts;
+    const caughtUp = caughtUpCounts(this.db, readerId);
+    const unreadMine = mine - caughtUp.openOf(readerId);
+    const unreadUnassigned = unassigned - caughtUp.openOf(UNASSIGNED);
+    return {
+      ...counts,
+      unread: {
+        inbox: unreadMine + unreadUnassigned,
+        mine: unreadMine,
+        unassigned: unreadUnassigned,
+        assigned: counts.assigned - (caughtUp.openTotal - caughtUp.openOf(UNASSIGNED)),
+        closed: closed - caughtUp.closed,
+        all: counts.all - caughtUp.all,
+      },
     };
   }
 }

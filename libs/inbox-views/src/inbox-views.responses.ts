@@ -1,6 +1,6 @@
 /** What the inbox views answer, as the OpenAPI document describes it. */
-import { ApiProperty } from '@nestjs/swagger';
-import { ConversationSummaryResponse } from '@team-inbox/conversations';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { SummaryWithUnreadResponse } from '@team-inbox/conversations';
 
 /** Every view's answer says which log position it shows: a client compares it with a command's `position`. */
 export const PROJECTION_POSITION_HEADER = {
@@ -11,8 +11,8 @@ export const PROJECTION_POSITION_HEADER = {
 } as const;
 
 export class ConversationListResponse {
-  @ApiProperty({ type: [ConversationSummaryResponse], description: 'Most recent activity first' })
-  items!: ConversationSummaryResponse[];
+  @ApiProperty({ type: [SummaryWithUnreadResponse], description: 'Most recent activity first' })
+  items!: SummaryWithUnreadResponse[];
   @ApiProperty({
     type: String,
     nullable: true,
@@ -26,10 +26,25 @@ export class InboxCountsResponse {
   mine!: number;
   @ApiProperty({ type: 'integer', minimum: 0, description: 'Open conversations nobody is assigned' })
   unassigned!: number;
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    description: "The inbox's conversations unread to the caller; for agents and admins who are team members",
+  })
+  unread?: number;
 }
 
 export class InboxPageResponse extends ConversationListResponse {
   @ApiProperty({ type: () => InboxCountsResponse }) counts!: InboxCountsResponse;
+}
+
+export class UnreadViewCountsResponse {
+  @ApiProperty({ type: 'integer', minimum: 0 }) inbox!: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) mine!: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) unassigned!: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) assigned!: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) closed!: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) all!: number;
 }
 
 export class ViewCountsResponse {
@@ -40,4 +55,10 @@ export class ViewCountsResponse {
   @ApiProperty({ type: 'integer', minimum: 0 }) assigned!: number;
   @ApiProperty({ type: 'integer', minimum: 0 }) closed!: number;
   @ApiProperty({ type: 'integer', minimum: 0 }) all!: number;
+  @ApiPropertyOptional({
+    type: () => UnreadViewCountsResponse,
+    description:
+      "How many of each view's conversations are unread to the caller; for agents and admins who are team members",
+  })
+  unread?: UnreadViewCountsResponse;
 }

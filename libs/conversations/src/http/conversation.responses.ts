@@ -84,8 +84,18 @@ export class ConversationSummaryResponse {}
 declareShape(ConversationSummaryResponse.prototype, CONVERSATION_SUMMARY, SUMMARY_FIELD_DOCS, {
   customer: CustomerResponse,
 });
+/** A summary as the views and the commands answer it: with `unread`, per caller, where the caller reads. */
+export class SummaryWithUnreadResponse extends ConversationSummaryResponse {
+  @ApiPropertyOptional({
+    description:
+      'Whether something happened in the conversation (its start, a customer message, a store event, an ' +
+      'assignment to the caller by someone else) after the caller last read it (`POST /conversations/{id}/read`). ' +
+      'Present for agents and admins who are team members',
+  })
+  unread?: boolean;
+}
 
-export class ConversationCommandResponse extends ConversationSummaryResponse {
+export class ConversationCommandResponse extends SummaryWithUnreadResponse {
   @ApiProperty({
     description:
       'The log position of the last event the command appended (or the current one where it appended nothing): ' +

@@ -15,16 +15,20 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
+  ApiConflictResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { NoFieldsPipe } from '@team-inbox/platform';
 import { positionToString } from '@team-inbox/event-store';
 import { AllowedRoles, CurrentPrincipal, IdempotentPost, requestContext, type Principal } from '@team-inbox/platform';
 import type { FastifyReply } from 'fastify';
 import type { ConversationCommandResult } from '../commands/conversation-command-core';
+import { ReadConversationCommand } from '../read-markers/read-conversation.command';
+import { ReadConversationDto } from '../read-markers/read-conversation.dto';
 import {
   AssignConversationCommand,
   CloseConversationCommand,
@@ -213,6 +217,42 @@ export class ConversationsController {
     return this.runWithoutFields(ReopenConversationCommand, id, principal, request, reply);
   }
 
+  @IdempotentPost(':id/read')
+  @HttpCode(200)
+  @AllowedRoles('agent', 'admin')
+  @ApiOperation({
+    summary: 'Mark a conversation read by the caller, up to `position` (by default, its last event)',
+    description:
+      "Appends `ConversationRead` to the caller's own stream, not the conversation's: its revision (the ETag) " +
+      'stays as it was. Reading again as far, or less far, changes nothing',
+  })
+  @ApiBadRequestResponse({ description: 'A malformed conversation id or `position`, an unknown field' })
+  @ApiNotFoundResponse({ description: 'No such conversation' })
+  @ApiConflictResponse({ description: "The caller's own stream kept changing while the read was decided: retry" })
+  @ApiUnprocessableEntityResponse({
+    description: 'The bootstrap admin, who is no team member and has no read marks; an Idempotency-Key reused',
+  })
+  @ApiOkResponse({
+    type: ConversationCommandResponse,
+    headers: ETAG_HEADER,
+    description:
+      "The summary with `unread` (false, unless it was read up to an earlier position), and `position`: the caller's " +
+      'read, where one was appended (pass it as `minPosition` to see it in the views)',
+  })
+  async read(
+    @Param('id', uuid) conversationId: string,
+    @Body() body: ReadConversationDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: HttpRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const position = body.position === undefined ? undefined : BigInt(body.position);
+    const result = await this.commandBus.execute(
+      new ReadConversationCommand(conversationId, position, requestContext(principal, request)),
+    );
+    return this.answer(result, reply);
+  }
+
   /**
    * One conversation, read from its own stream: always current, and its ETag is the stream revision. Its
    * messages and timeline come a page at a time (the most recent by default), each at most so many entries
@@ -275,7 +315,8 @@ export class ConversationsController {
   /** A command's answer: the conversation's summary and the log position, its revision as the ETag. */
   private answer(result: ConversationCommandResult, reply: FastifyReply) {
     void reply.header('etag', `"${result.conversation.revision}"`);
-    return { ...result.conversation, position: positionToString(result.position) };
+    const unread = result.unread === undefined ? {} : { unread: result.unread };
+    return { ...result.conversation, ...unread, position: positionToString(result.position) };
   }
 }
 

@@ -7,9 +7,8 @@
  * Free of Nest: the pages thread loads it on its own.
  */
 import type Database from 'better-sqlite3';
-// From the file, not the library's index: the pages thread loads only what it needs (its heap is small).
-import { SUMMARY_JSON } from '@team-inbox/conversations/summary-contract';
 import { SearchPages, type SearchRequest, type SearchRows } from './search-pages';
+import { summaryJsonFor, unreadJoinFor } from './unread-columns';
 
 export const VIEWS = ['mine', 'unassigned', 'assigned', 'closed', 'all'] as const;
 export type View = (typeof VIEWS)[number];
@@ -21,9 +20,13 @@ export interface PageKey {
 }
 
 /** What a page is asked for by; its cursor already decoded (and so checked) by the caller. */
-export type PageRequest =
+export type PageRequest = (
   | { kind: 'view'; view: View; assigneeId: string | undefined; limit: number; after: PageKey | undefined }
-  | { kind: 'inbox'; callerId: string; limit: number; after: PageKey | undefined };
+  | { kind: 'inbox'; callerId: string; limit: number; after: PageKey | undefined }
+) & {
+  /** The member whose `unread` each summary carries (`unread-columns.ts`); none: no `unread`. */
+  readerId?: string;
+};
 
 /** Reads the pages of the views and the inbox. */
 export interface PageReader {
@@ -43,7 +46,7 @@ export interface PageRows {
 const ORDER = 'ORDER BY last_activity_at DESC, id DESC LIMIT @limit';
 /** A page's row: the summary's JSON, and its key for the next page's cursor. */
 type SummaryRow = [json: string, lastActivityAt: string, id: string];
-const PAGE_ROW_COLUMNS = `${SUMMARY_JSON}, last_activity_at, id`;
+const pageRowColumns = (reader: boolean): string => `${summaryJsonFor(reader)}, last_activity_at, id`;
 const AFTER = '(last_activity_at, id) < (@lastActivityAt, @id)';
 
 /** WHERE clauses by view, and whether an assignee filter is added. */
@@ -72,11 +75,13 @@ export class ViewPages {
   constructor(private readonly db: Database.Database) {}
 
   rows(request: PageRequest): PageRows {
-    const sql = request.kind === 'inbox' ? inboxSql(request.after !== undefined) : viewSql(request);
+    const reader = request.readerId !== undefined;
+    const sql = request.kind === 'inbox' ? inboxSql(request.after !== undefined, reader) : viewSql(request);
     const assigneeId = request.kind === 'inbox' ? request.callerId : request.assigneeId;
     const rows = this.statement(sql).all({
       limit: request.limit + 1, // one more than asked: whether another page follows
       assigneeId: assigneeId ?? null,
+      ...(reader ? { readerId: request.readerId } : {}),
       ...request.after,
     });
     const items = rows.slice(0, request.limit);
@@ -97,22 +102,24 @@ export class ViewPages {
   }
 }
 
-function viewSql({ view, assigneeId, after }: Extract<PageRequest, { kind: 'view' }>): string {
+function viewSql({ view, assigneeId, after, readerId }: Extract<PageRequest, { kind: 'view' }>): string {
   const keyset = after ? ` AND ${AFTER}` : '';
-  return `SELECT ${PAGE_ROW_COLUMNS} FROM conversation_summaries WHERE ${viewFilter(view, assigneeId !== undefined)}${keyset} ${ORDER}`;
+  const reader = readerId !== undefined;
+  const unread = unreadJoinFor(reader, 'conversation_summaries.id');
+  return `SELECT ${pageRowColumns(reader)} FROM conversation_summaries${unread} WHERE ${viewFilter(view, assigneeId !== undefined)}${keyset} ${ORDER}`;
 }
 
-function inboxSql(after: boolean): string {
+function inboxSql(after: boolean, reader: boolean): string {
   const keyset = after ? ` AND ${AFTER}` : '';
   // Two index walks (mine, unassigned) merged: faster than one OR that no index serves in order.
   return `
-    SELECT ${PAGE_ROW_COLUMNS} FROM (
+    SELECT ${pageRowColumns(reader)} FROM (
       SELECT * FROM (SELECT * FROM conversation_summaries
         WHERE status = 'open' AND assignee_id = @assigneeId${keyset} ${ORDER})
       UNION ALL
       SELECT * FROM (SELECT * FROM conversation_summaries
         WHERE status = 'open' AND assignee_id IS NULL${keyset} ${ORDER})
-    ) ${ORDER}`;
+    ) AS inbox${unreadJoinFor(reader, 'inbox.id')} ${ORDER}`;
 }
 
 /** The pages on the caller's own connection: for read models that are not a file another thread can open. */

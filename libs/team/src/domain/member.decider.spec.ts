@@ -37,4 +37,50 @@ describe('member rules', () => {
     it('nor is one that never joined', () =>
       given([]).when(remove).thenThrows(NotFoundError, `No active member ${memberId}`));
   });
+
+  describe('reading a conversation', () => {
+    const conversationId = 'conversation-0000-4000-8000-000000000001';
+    const otherConversationId = 'conversation-0000-4000-8000-000000000002';
+    const read = (position: bigint, conversation = conversationId): MemberCommand => ({
+      type: 'ReadConversation',
+      memberId,
+      conversationId: conversation,
+      position,
+    });
+    const wasRead = (position: bigint, conversation = conversationId): MemberEvent => ({
+      type: 'ConversationRead',
+      data: { memberId, conversationId: conversation, position: position.toString() },
+    });
+
+    it('an active member reads a conversation up to a position', () =>
+      given([joined])
+        .when(read(42n))
+        .then([wasRead(42n)]));
+
+    it('reads further on: a later position is read again', () =>
+      given([joined, wasRead(42n)])
+        .when(read(57n))
+        .then([wasRead(57n)]));
+
+    it('reading again at the same position changes nothing', () =>
+      given([joined, wasRead(42n)])
+        .when(read(42n))
+        .thenNothingHappened());
+
+    it('reading again at an older position changes nothing: reading is not undone', () =>
+      given([joined, wasRead(42n)])
+        .when(read(7n))
+        .thenNothingHappened());
+
+    it("each conversation has its own mark: another's further read does not cover this one", () =>
+      given([joined, wasRead(900n, otherConversationId)])
+        .when(read(42n))
+        .then([wasRead(42n)]));
+
+    it('a removed member reads nothing', () =>
+      given([joined, removed]).when(read(42n)).thenThrows(NotFoundError, `No active member ${memberId}`));
+
+    it('nor does one that never joined', () =>
+      given([]).when(read(42n)).thenThrows(NotFoundError, `No active member ${memberId}`));
+  });
 });

@@ -1,5 +1,5 @@
 /**
- * The team's facts: `member-<uuid>` (MemberJoined, MemberRemoved), `integration-<uuid>`
+ * The team's facts: `member-<uuid>` (MemberJoined, MemberRemoved, ConversationRead), `integration-<uuid>`
  * (IntegrationRegistered, IntegrationWebhookSecretSet), and `member-email-<uuid>`, which holds an email for one active member at a time
  * so that two concurrent sign-ups with one address cannot both succeed. Tokens are recorded as hashes.
  */
@@ -14,6 +14,15 @@ export type MemberJoined = Event<
   { memberId: string; name: string; email: string; role: MemberRole; tokenId: string; tokenHash: string }
 >;
 export type MemberRemoved = Event<'MemberRemoved', { memberId: string }>;
+/**
+ * A member has read a conversation up to a log position (as a decimal string: positions are bigints): what
+ * happened in it at or before that position is no longer unread for this member. The member's own fact,
+ * in the member's stream, so that reading never changes the conversation's revision.
+ */
+export type ConversationRead = Event<
+  'ConversationRead',
+  { memberId: string; conversationId: string; position: string }
+>;
 export type IntegrationRegistered = Event<
   'IntegrationRegistered',
   { integrationId: string; name: string; tokenId: string; tokenHash: string }
@@ -37,7 +46,7 @@ export type MemberEmailClaimed = Event<'MemberEmailClaimed', { memberId: string;
 export type MemberEmailReleased = Event<'MemberEmailReleased', { memberId: string }>;
 
 /** A `member-<uuid>` stream's events. */
-export type MemberEvent = MemberJoined | MemberRemoved;
+export type MemberEvent = MemberJoined | MemberRemoved | ConversationRead;
 /** A `member-email-<uuid>` stream's events. */
 export type MemberEmailEvent = MemberEmailClaimed | MemberEmailReleased;
 /** An `integration-<uuid>` stream's events. */
