@@ -1,7 +1,10 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigurationError, loadAppConfig, type AppConfig } from '@team-inbox/config';
+import { adminTokenFile } from '@team-inbox/team';
+import { existsSync, writeSync } from 'node:fs';
 import { createApp } from './create-app';
+import { signInNotice } from './sign-in-notice';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
@@ -14,11 +17,19 @@ async function bootstrap(): Promise<void> {
     process.stderr.write(`team-inbox cannot start. ${error.message}\n`);
     process.exit(78); // EX_CONFIG
   }
+  const tokenFile = adminTokenFile(config.dataDir);
+  const tokenGenerated = config.adminToken === undefined && !existsSync(tokenFile);
   const app = await createApp({ config });
   await app.listen(config.port, config.host);
   const where = config.eventStore === 'sqlite' ? `${config.dataDir}` : 'EventStoreDB';
   const logger = new Logger('Server');
-  logger.log(`team-inbox listening on ${await app.getUrl()} (event store: ${config.eventStore}, ${where})`);
+  const url = await app.getUrl();
+  logger.log(`team-inbox listening on ${url} (event store: ${config.eventStore}, ${where})`);
+  if (config.logLevel !== 'silent') {
+    // Written as the log is (synchronously, to stdout), so that it comes right after the line above.
+    const tokenFromEnvironment = config.adminToken !== undefined;
+    writeSync(1, signInNotice({ url, tokenFromEnvironment, tokenFile, tokenGenerated }));
+  }
 
   // Graceful shutdown: stop taking requests, let queued appends commit, close the store, then exit 0.
   let stopping = false;

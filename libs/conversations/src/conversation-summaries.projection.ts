@@ -102,6 +102,9 @@ export class ConversationSummariesProjection implements Projection {
         ON conversation_summaries (last_activity_at DESC, id DESC);
       CREATE INDEX IF NOT EXISTS conversation_summaries_by_assignee
         ON conversation_summaries (assignee_id, last_activity_at DESC, id DESC);
+      -- A customer's conversations (the panel beside one): by the customer id alone, so that no update of a
+      -- row's activity has to move it; a customer's few rows are sorted as they are read.
+      CREATE INDEX IF NOT EXISTS conversation_summaries_by_customer ON conversation_summaries (customer_id);
 
       -- Open conversations per assignee ('' for the unassigned queue), kept by triggers: the badge counts
       -- without counting rows on every request, and without a read before each write.

@@ -7,7 +7,7 @@
  * CPU under load.)
  */
 import type { LoggerService } from '@nestjs/common';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import pino from 'pino';
 import { inspect } from 'node:util';
 
@@ -31,12 +31,20 @@ export function createRootLogger(level: pino.LevelWithSilent, destination?: pino
 /**
  * A line per answered request: `request completed` at info, or `request errored` at error for a 5xx. Only
  * where that level is on: at warn, a request costs the log nothing.
+ *
+ * Short by default: the request's id, method, route and path, its status and time. The headers both ways,
+ * the query string (a search's words are the customers' own) and the client's address only at `debug`.
  */
 export function logRequests(fastify: FastifyInstance, logger: pino.Logger): void {
   fastify.addHook('onResponse', (request, reply, done) => {
     const level = reply.statusCode >= 500 ? 'error' : 'info';
     if (logger.isLevelEnabled(level)) {
-      const fields = { req: requestFields(request), res: responseFields(reply), responseTime: reply.elapsedTime };
+      const full = logger.isLevelEnabled('debug');
+      const fields = {
+        req: full ? fullRequestFields(request) : requestFields(request),
+        res: full ? { statusCode: reply.statusCode, headers: reply.getHeaders() } : { statusCode: reply.statusCode },
+        responseTime: Math.round(reply.elapsedTime * 100) / 100,
+      };
       logger[level](fields, level === 'error' ? 'request errored' : 'request completed');
     }
     done();
@@ -44,22 +52,38 @@ export function logRequests(fastify: FastifyInstance, logger: pino.Logger): void
 }
 
 function requestFields(request: FastifyRequest) {
+  const queryAt = request.url.indexOf('?');
   return {
     id: request.id,
     method: request.method,
-    url: request.url,
     route: request.routeOptions.url,
+    url: queryAt < 0 ? request.url : request.url.slice(0, queryAt),
+  };
+}
+
+function fullRequestFields(request: FastifyRequest) {
+  return {
+    ...requestFields(request),
+    url: request.url,
     headers: request.headers,
     remoteAddress: request.ip,
     remotePort: request.socket.remotePort,
   };
 }
 
-function responseFields(reply: FastifyReply) {
-  return { statusCode: reply.statusCode, headers: reply.getHeaders() };
-}
-
 type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/**
+ * Nest's own start-up lines (each module loaded, each route mapped): what a person starting the server
+ * needs none of, so they are written at `debug`.
+ */
+const NEST_START_UP_CONTEXTS = new Set([
+  'NestFactory',
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestApplication',
+]);
 
 /**
  * Nest's logger (`new Logger('Context').log(…)`, and Nest's own start-up lines) onto pino. Nest passes the
@@ -69,7 +93,9 @@ export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: pino.Logger) {}
 
   log(message: unknown, ...optionalParams: unknown[]): void {
-    this.write('info', message, optionalParams);
+    const context = optionalParams.at(-1);
+    const startUp = typeof context === 'string' && NEST_START_UP_CONTEXTS.has(context);
+    this.write(startUp ? 'debug' : 'info', message, optionalParams);
   }
   error(message: unknown, ...optionalParams: unknown[]): void {
     this.write('error', message, optionalParams);

@@ -36,6 +36,19 @@ export class ConversationOwners {
   }
 
   /**
+   * The owner for a member's read (members see every conversation, so nothing here can be timed): from
+   * memory where this process read it before, else read and remembered.
+   */
+  async ownerForMember(conversationId: string): Promise<ConversationOwnership> {
+    if (this.remembered.has(conversationId)) {
+      const integrationId = this.remembered.get(conversationId)!;
+      this.remember(conversationId, integrationId);
+      return { started: true, integrationId };
+    }
+    return this.ownership(conversationId);
+  }
+
+  /**
    * Where `actor` is an integration: `404 No conversation <id>` unless the conversation has started and is
    * one of its customers'. Members (and the admin) see every conversation, and pass without a read.
    */

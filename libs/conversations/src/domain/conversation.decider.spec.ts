@@ -254,6 +254,20 @@ describe('conversation rules', () => {
           recorded(orderPlaced),
         ]));
 
+    it("carries the store's details of the order onto the timeline as they were sent", () => {
+      const details = {
+        orderNumber: '#1001',
+        total: '59.00',
+        currency: 'EUR',
+        status: 'paid',
+        url: 'https://shop.example.com/admin/orders/1001',
+        items: [{ name: 'Blue scarf', quantity: 2 }],
+      };
+      given(started)
+        .when({ type: 'RecordStoreEvent', conversationId, storeEvent: { ...orderPlaced, details } })
+        .then([{ type: 'StoreEventRecorded', data: { conversationId, ...orderPlaced, details } }]);
+    });
+
     it('for a conversation that does not exist, with nothing to start it with, is not found', () =>
       given([]).when(record(orderPlaced)).thenThrows(NotFoundError));
   });

@@ -5,7 +5,7 @@
  * one and keeps its assignee; a command that changes nothing appends nothing.
  */
 import { ConflictError, NotFoundError } from '@team-inbox/core';
-import type { ConversationEvent, Customer, MessageAuthor } from './conversation.events';
+import type { ConversationEvent, Customer, MessageAuthor, StoreEventDetails } from './conversation.events';
 
 export type ConversationState =
   | { status: 'none' }
@@ -18,13 +18,14 @@ export type ConversationState =
       storeEvents: ReadonlySet<string>;
     };
 
-/** A store event as the integration sent it. */
+/** A store event as the integration sent it; `details` only where it sent some. */
 export interface StoreEvent {
   integrationId: string;
   storeEventId: string;
   type: string;
   summary: string;
   requiresAction: boolean;
+  details?: StoreEventDetails;
 }
 
 export const storeEventKey = (event: { integrationId: string; storeEventId: string }): string =>
@@ -192,8 +193,13 @@ export function decide(command: ConversationCommand, state: ConversationState): 
   }
 }
 
+/** The event as the store sent it: `details` only where it sent some, so an event without them reads as before. */
 function storeEventRecorded(conversationId: string, storeEvent: StoreEvent): ConversationEvent {
-  return { type: 'StoreEventRecorded', data: { conversationId, ...storeEvent } };
+  const { details, ...event } = storeEvent;
+  return {
+    type: 'StoreEventRecorded',
+    data: { conversationId, ...event, ...(details === undefined ? {} : { details }) },
+  };
 }
 
 function messageSent(

@@ -44,7 +44,27 @@ export type ConversationReopened = Event<
   'ConversationReopened',
   { conversationId: string; reason: 'customer_replied' | 'store_event' | 'manual'; storeEventId: string | null }
 >;
-/** A store's event on the timeline: `storeEventId` is the id the integration gave it, unique per integration. */
+/** A line of an order: what was bought, and how many. */
+export type StoreEventItem = { name: string; quantity: number };
+
+/**
+ * What a store's event says of its order, each field where the store said it: shown beside the conversation
+ * and searched. `total` is a decimal amount as text (money is never a float), `currency` its ISO 4217 code,
+ * `url` the order in the shop (http or https).
+ */
+export type StoreEventDetails = {
+  orderNumber?: string;
+  total?: string;
+  currency?: string;
+  status?: string;
+  url?: string;
+  items?: StoreEventItem[];
+};
+
+/**
+ * A store's event on the timeline: `storeEventId` is the id the integration gave it, unique per integration.
+ * `details` is absent where the store sent none, and from every event recorded before stores could send them.
+ */
 export type StoreEventRecorded = Event<
   'StoreEventRecorded',
   {
@@ -54,6 +74,7 @@ export type StoreEventRecorded = Event<
     type: string;
     summary: string;
     requiresAction: boolean;
+    details?: StoreEventDetails;
   }
 >;
 

@@ -128,6 +128,14 @@ export interface ConversationPage extends ConversationDetails {
   earlierTimelineCursor: string | null;
 }
 
+/**
+ * What `GET /conversations/:id` answers: the page, and beside it the customer's other conversations (the same
+ * integration's customer), their summaries newest first.
+ */
+export interface ConversationPageWithCustomer extends ConversationPage {
+  customerConversations: ConversationSummary[];
+}
+
 /** Where a page of one list lies in the stream: its entries' revisions, oldest first, and its cursor. */
 export interface ListPage {
   revisions: number[];
@@ -243,6 +251,8 @@ function timelineFacts(
         storeEventType: event.data.type,
         summary: event.data.summary,
         requiresAction: event.data.requiresAction,
+        // Null where the store sent none (and on every event recorded before stores could send them).
+        details: event.data.details ?? null,
       };
   }
 }

@@ -56,7 +56,16 @@ export class ReadFromTheLogDto {
   minPosition?: string;
 }
 
-export class ConversationPageDto extends ReadFromTheLogDto {
+export class ConversationPageDto {
+  @ApiPropertyOptional({
+    description:
+      "A command's `position`, as every query takes it. The conversation is read from the log itself, always " +
+      'current; `customerConversations`, from the read models, waits up to 2 seconds for them to reach it',
+  })
+  @Matches(/^(0|[1-9][0-9]{0,76})$/, { message: 'minPosition must be a position a command returned (digits)' })
+  @IsOptional()
+  minPosition?: string;
+
   @PageLimit('messagesLimit', 'messages')
   messagesLimit?: number;
 

@@ -128,6 +128,21 @@ export class MessageResponse {
   @ApiProperty({ format: 'date-time' }) at!: string;
 }
 
+export class StoreEventItemResponse {
+  @ApiProperty({ example: 'Blue scarf' }) name!: string;
+  @ApiProperty({ type: 'integer', minimum: 0, example: 2 }) quantity!: number;
+}
+
+/** What a store event says of its order: each field where the store sent it. */
+export class StoreEventDetailsResponse {
+  @ApiPropertyOptional({ example: '#1001' }) orderNumber?: string;
+  @ApiPropertyOptional({ example: '59.00', description: 'A decimal amount, as text' }) total?: string;
+  @ApiPropertyOptional({ example: 'EUR', description: 'ISO 4217' }) currency?: string;
+  @ApiPropertyOptional({ example: 'paid, unfulfilled' }) status?: string;
+  @ApiPropertyOptional({ format: 'uri', description: 'The order in the shop (http or https)' }) url?: string;
+  @ApiPropertyOptional({ type: [StoreEventItemResponse] }) items?: StoreEventItemResponse[];
+}
+
 /** One entry of the timeline: `type` says which of the optional fields it carries. */
 export class TimelineEntryResponse {
   @ApiProperty({ enum: ['assigned', 'unassigned', 'closed', 'reopened', 'store_event'] }) type!: string;
@@ -157,6 +172,13 @@ export class TimelineEntryResponse {
   @ApiPropertyOptional({ description: '`store_event`: its type, e.g. order.created' }) storeEventType?: string;
   @ApiPropertyOptional({ description: '`store_event`: its line for the timeline' }) summary?: string;
   @ApiPropertyOptional({ description: '`store_event`: whether the team must act' }) requiresAction?: boolean;
+  @ApiPropertyOptional({
+    type: StoreEventDetailsResponse,
+    nullable: true,
+    description:
+      '`store_event`: what it says of its order (number, total, status, link, lines); null where it said nothing',
+  })
+  details?: StoreEventDetailsResponse | null;
 }
 
 export class ConversationPageResponse extends ConversationSummaryResponse {
@@ -176,6 +198,13 @@ export class ConversationPageResponse extends ConversationSummaryResponse {
     description: 'Pass as `timelineBefore` for the page before; null where this page starts at the first entry',
   })
   earlierTimelineCursor!: string | null;
+  @ApiProperty({
+    type: [ConversationSummaryResponse],
+    description:
+      "The customer's other conversations (the same integration's customer), newest activity first, at most 20, " +
+      'as the read models have them',
+  })
+  customerConversations!: ConversationSummaryResponse[];
 }
 
 /** A `412`: the current summary, with the error's fields beside it. */

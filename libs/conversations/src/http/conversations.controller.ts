@@ -24,6 +24,7 @@ import {
 } from '@nestjs/swagger';
 import { NoFieldsPipe } from '@team-inbox/platform';
 import { positionToString } from '@team-inbox/event-store';
+import { ProjectionProgress } from '@team-inbox/projections';
 import { AllowedRoles, CurrentPrincipal, IdempotentPost, requestContext, type Principal } from '@team-inbox/platform';
 import type { FastifyReply } from 'fastify';
 import type { ConversationCommandResult } from '../commands/conversation-command-core';
@@ -38,7 +39,7 @@ import {
   StartConversationCommand,
   UnassignConversationCommand,
 } from '../commands/conversation.commands';
-import type { ConversationPage } from '../domain/conversation.view';
+import type { ConversationPageWithCustomer } from '../domain/conversation.view';
 import { GetConversationQuery } from '../queries/get-conversation.query';
 import { ConversationPageDto, DEFAULT_ENTRIES_PER_PAGE, MAX_PAGE_LIST_BYTES } from './conversation-page.dto';
 import {
@@ -57,6 +58,8 @@ import {
 import { parseIfMatch } from './if-match';
 
 type HttpRequest = { headers: Record<string, string | string[] | undefined> };
+/** API.md: a query given `minPosition` waits up to 2 seconds for the read models to reach it. */
+const READ_YOUR_WRITES_WAIT_MS = 2000;
 const uuid = new ParseUUIDPipe({ errorHttpStatusCode: 400 });
 
 @ApiTags('conversations')
@@ -66,6 +69,7 @@ export class ConversationsController {
   constructor(
     private readonly commandBus: CommandBus,
     private readonly queryBus: QueryBus,
+    private readonly projection: ProjectionProgress,
   ) {}
 
   @IdempotentPost()
@@ -279,7 +283,11 @@ export class ConversationsController {
     @Param('id', uuid) conversationId: string,
     @Query() query: ConversationPageDto,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<ConversationPage> {
+  ): Promise<ConversationPageWithCustomer> {
+    // The customer's other conversations come from the read models: they are waited for, as the views are.
+    if (query.minPosition !== undefined) {
+      await this.projection.waitFor(BigInt(query.minPosition), READ_YOUR_WRITES_WAIT_MS);
+    }
     const page = await this.queryBus.execute(
       new GetConversationQuery(conversationId, {
         messages: {

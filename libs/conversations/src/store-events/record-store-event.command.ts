@@ -31,7 +31,7 @@ import {
 import { EVENT_STORE, type EventStore, type Position } from '@team-inbox/event-store';
 import { randomUUID } from 'node:crypto';
 import { ConversationCommandCore } from '../commands/conversation-command-core';
-import type { Customer } from '../domain/conversation.events';
+import type { Customer, StoreEventDetails } from '../domain/conversation.events';
 import { ConversationOwners } from '../customers/conversation-owners';
 import {
   CustomerLinkedMeanwhileError,
@@ -50,6 +50,8 @@ export type StoreEventInput = {
   requiresAction: boolean;
   customer: { id?: string | null; email?: string | null; name?: string | null };
   conversationId?: string;
+  /** What it says of its order: on the receipt and on the timeline; absent where none was sent. */
+  details?: StoreEventDetails;
 };
 
 export interface StoreEventOutcome {
@@ -210,6 +212,7 @@ export class RecordStoreEventHandler implements ICommandHandler<RecordStoreEvent
   ): Promise<StoreEventOutcome> {
     const { conversationId, startIfMissing, customer, integrationId, storeEventId, type, summary, requiresAction } =
       receipt.data;
+    const { details } = receipt.data;
     if (conversationId === null) return { conversationId, reopened: false, duplicate, position: receiptPosition };
     const startedFor: Customer = {
       id: customer.id ?? customer.email?.toLowerCase() ?? '',
@@ -220,7 +223,7 @@ export class RecordStoreEventHandler implements ICommandHandler<RecordStoreEvent
       {
         type: 'RecordStoreEvent',
         conversationId,
-        storeEvent: { integrationId, storeEventId, type, summary, requiresAction },
+        storeEvent: { integrationId, storeEventId, type, summary, requiresAction, details },
         startWith: startIfMissing ? { customer: startedFor, subject: summary } : undefined,
       },
       context,

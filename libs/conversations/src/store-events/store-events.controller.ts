@@ -12,7 +12,8 @@ import {
 import { positionToString } from '@team-inbox/event-store';
 import { AllowedRoles, CurrentPrincipal, IdempotentPost, requestContext, type Principal } from '@team-inbox/platform';
 import { RecordStoreEventCommand, type StoreEventOutcome } from './record-store-event.command';
-import { StoreEventAcceptedResponse, StoreEventDto } from './store-events.dto';
+import type { StoreEventDetails } from '../domain/conversation.events';
+import { StoreEventAcceptedResponse, StoreEventDto, type StoreEventDetailsDto } from './store-events.dto';
 
 @ApiTags('store events')
 @ApiBearerAuth()
@@ -52,10 +53,25 @@ export class StoreEventsController {
           requiresAction: body.requiresAction,
           customer: { id: body.customer.id ?? null, email: body.customer.email ?? null, name: body.customer.name },
           conversationId: body.conversationId?.toLowerCase(),
+          ...detailsOf(body.details),
         },
         requestContext(principal, request),
       ),
     );
     return { ...outcome, position: positionToString(outcome.position) };
   }
+}
+
+const DETAIL_TEXTS = ['orderNumber', 'total', 'currency', 'status', 'url'] as const;
+
+/** The details as plain data, each field only where it was sent (null counts as not); none where none was. */
+function detailsOf(dto: StoreEventDetailsDto | undefined): { details?: StoreEventDetails } {
+  if (!dto) return {};
+  const details: StoreEventDetails = {};
+  for (const field of DETAIL_TEXTS) {
+    const value = dto[field];
+    if (typeof value === 'string') details[field] = value;
+  }
+  if (Array.isArray(dto.items)) details.items = dto.items.map(({ name, quantity }) => ({ name, quantity }));
+  return Object.keys(details).length > 0 ? { details } : {};
 }

@@ -2,17 +2,25 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { OptionalCustomerEmail, OptionalCustomerName } from '../http/conversations.dto';
 import { Transform, Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  IsArray,
   IsBoolean,
   IsDefined,
+  IsInt,
   IsObject,
   IsOptional,
   IsString,
   IsUUID,
   Length,
+  Matches,
+  Max,
+  Min,
+  ValidateBy,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { trimString } from '@team-inbox/core';
+import { CURRENCY_CODE, DECIMAL_AMOUNT, STORE_EVENT_DETAILS_LIMITS, isHttpUrl } from './store-event-details';
 
 export const MAX_STORE_EVENT_SUMMARY = 2_000;
 
@@ -30,6 +38,92 @@ export class StoreEventCustomerDto {
 
   @OptionalCustomerName('Shown where the event starts a conversation')
   name?: string;
+}
+
+const LIMITS = STORE_EVENT_DETAILS_LIMITS;
+
+/** A number sent as a total is taken as its decimal text: totals are kept as text, exact. */
+const numberAsText = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
+const upperCase = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? value.trim().toUpperCase() : value;
+
+export class StoreEventItemDto {
+  @ApiProperty({ example: 'Blue scarf', minLength: 1, maxLength: LIMITS.itemNameCharacters })
+  @Length(1, LIMITS.itemNameCharacters, { message: `name must be 1 to ${LIMITS.itemNameCharacters} characters` })
+  @IsString({ message: 'name must be a string' })
+  @Transform(trimString)
+  @IsDefined({ message: 'name is required: the item as the shop names it' })
+  name!: string;
+
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: LIMITS.quantity, example: 2 })
+  @Max(LIMITS.quantity, { message: `quantity must be at most ${LIMITS.quantity.toLocaleString('en-US')}` })
+  @Min(0, { message: 'quantity must not be negative' })
+  @IsInt({ message: 'quantity must be a whole number' })
+  @IsDefined({ message: 'quantity is required: how many were ordered' })
+  quantity!: number;
+}
+
+/** What the event says of its order: each field optional, shown beside the conversation and searched. */
+export class StoreEventDetailsDto {
+  @ApiPropertyOptional({ example: '#1001', maxLength: LIMITS.orderNumberCharacters })
+  @Length(1, LIMITS.orderNumberCharacters, {
+    message: `orderNumber must be 1 to ${LIMITS.orderNumberCharacters} characters`,
+  })
+  @IsString({ message: 'orderNumber must be a string, e.g. "#1001"' })
+  @Transform(trimString)
+  @IsOptional()
+  orderNumber?: string;
+
+  @ApiPropertyOptional({
+    type: String,
+    pattern: DECIMAL_AMOUNT.source,
+    example: '59.00',
+    description: 'A decimal amount, kept as text; a JSON number is taken as its decimal text',
+  })
+  @Matches(DECIMAL_AMOUNT, { message: 'total must be a decimal amount, e.g. "59.00"' })
+  @IsString({ message: 'total must be a decimal amount, e.g. "59.00"' })
+  @Transform(numberAsText)
+  @IsOptional()
+  total?: string;
+
+  @ApiPropertyOptional({ example: 'EUR', pattern: CURRENCY_CODE.source, description: 'ISO 4217, upper-cased' })
+  @Matches(CURRENCY_CODE, { message: 'currency must be a three-letter ISO 4217 code, e.g. "EUR"' })
+  @IsString({ message: 'currency must be a three-letter ISO 4217 code, e.g. "EUR"' })
+  @Transform(upperCase)
+  @IsOptional()
+  currency?: string;
+
+  @ApiPropertyOptional({ example: 'paid, unfulfilled', maxLength: LIMITS.statusCharacters })
+  @Length(1, LIMITS.statusCharacters, { message: `status must be 1 to ${LIMITS.statusCharacters} characters` })
+  @IsString({ message: 'status must be a string' })
+  @Transform(trimString)
+  @IsOptional()
+  status?: string;
+
+  @ApiPropertyOptional({
+    format: 'uri',
+    maxLength: LIMITS.urlCharacters,
+    example: 'https://shop.example.com/admin/orders/1001',
+    description: 'The order in the shop: an absolute http or https URL',
+  })
+  @ValidateBy(
+    { name: 'isHttpUrl', validator: { validate: (value) => typeof value === 'string' && isHttpUrl(value) } },
+    { message: `url must be an absolute http or https URL of at most ${LIMITS.urlCharacters} characters` },
+  )
+  @IsString({ message: 'url must be a string' })
+  @Transform(trimString)
+  @IsOptional()
+  url?: string;
+
+  @ApiPropertyOptional({ type: [StoreEventItemDto], maxItems: LIMITS.items, description: 'The order’s lines' })
+  @ValidateNested({ each: true })
+  @Type(() => StoreEventItemDto)
+  @IsObject({ each: true, message: 'items must each be an object: {name, quantity}' })
+  @ArrayMaxSize(LIMITS.items, { message: `items must hold at most ${LIMITS.items} lines` })
+  @IsArray({ message: 'items must be an array of {name, quantity}' })
+  @IsOptional()
+  items?: StoreEventItemDto[];
 }
 
 export class StoreEventDto {
@@ -69,6 +163,16 @@ export class StoreEventDto {
   @IsUUID('all', { message: 'conversationId must be a conversation id (a UUID)' })
   @IsOptional()
   conversationId?: string;
+
+  @ApiPropertyOptional({
+    type: StoreEventDetailsDto,
+    description: "The order's number, total, currency, status, link and lines: on the timeline and searched",
+  })
+  @ValidateNested()
+  @Type(() => StoreEventDetailsDto)
+  @IsObject({ message: 'details must be an object: {orderNumber?, total?, currency?, status?, url?, items?}' })
+  @IsOptional()
+  details?: StoreEventDetailsDto;
 }
 
 export class StoreEventAcceptedResponse {

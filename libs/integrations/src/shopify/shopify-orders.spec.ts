@@ -14,7 +14,46 @@ describe('Shopify order webhooks as store events', () => {
       requiresAction: true,
       summary: 'Order #9999 placed by John Smith: 2 items, 408.00 USD. Confirm and ship it.',
       customer: { id: '115310627314723954', email: 'jon@example.com', name: 'John Smith' },
+      details: {
+        orderNumber: '#9999',
+        total: '408.00',
+        currency: 'USD',
+        status: 'pending, unfulfilled',
+        url: 'https://jsmith.myshopify.com/548380009/orders/123456abcd/authenticate?key=abcdefg',
+        items: [
+          { name: 'IPod Nano - 8GB', quantity: 1 },
+          { name: 'IPod Nano - 8GB', quantity: 1 },
+        ],
+      },
     });
+  });
+
+  it.each([
+    ['orders/paid', 'orders-paid.json', 'paid, unfulfilled'],
+    ['orders/fulfilled', 'orders-fulfilled.json', 'paid, fulfilled'],
+    ['orders/cancelled', 'orders-cancelled.json', 'cancelled, voided, unfulfilled'],
+  ] as const)("%s carries the order's payment and fulfilment status as its details", (topic, file, status) => {
+    expect(shopifyOrderEvent(topic, fixture(file), 'event-2')?.details).toMatchObject({ orderNumber: '#9999', status });
+  });
+
+  it("links the order in the shop's admin where the delivery names its myshopify.com domain", () => {
+    const order = fixture('orders-create.json');
+    expect(shopifyOrderEvent('orders/create', order, 'e', 'Jon-S-Shop.myshopify.com')?.details?.url).toBe(
+      'https://jon-s-shop.myshopify.com/admin/orders/820982911946154508',
+    );
+    // Any other host is no admin of Shopify's: the order status page the signed body names instead.
+    expect(shopifyOrderEvent('orders/create', order, 'e', 'evil.example.com/x')?.details?.url).toMatch(
+      /^https:\/\/jsmith\.myshopify\.com\/548380009\/orders\//,
+    );
+  });
+
+  it('leaves out of the details what cannot be shown safely: a total that is no amount, a link that is no http(s)', () => {
+    const details = shopifyOrderEvent(
+      'orders/create',
+      { id: 3, order_number: 1003, total_price: 'lots', currency: 'usd', order_status_url: 'javascript:alert(1)' },
+      'e',
+    )?.details;
+    expect(details).toEqual({ orderNumber: '#1003', currency: 'USD' });
   });
 
   it.each([

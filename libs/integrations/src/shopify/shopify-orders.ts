@@ -9,8 +9,14 @@
  * moment of the change they report (the event id only where an order carries no `updated_at`). The topic is
  * a header too, so a signed body sent again under another topic is not recognised: Shopify signs the body
  * alone.
+ *
+ * Each event carries the order's details: its name (`#1001`, as the shop shows it), total and currency, its
+ * payment and fulfilment status, its line items, and a link: the order in the shop's admin where the
+ * delivery names the shop's `*.myshopify.com` domain (checked against the integration's shop where one is
+ * set), else the customer's order status page, which the signed body holds.
  */
-import type { StoreEventInput } from '@team-inbox/conversations';
+import type { StoreEventInput, StoreEventItem } from '@team-inbox/conversations';
+import { detailsWithinBounds } from '@team-inbox/conversations/store-events/store-event-details';
 import { idText } from '../verification/json-with-large-integers';
 
 export const SHOPIFY_ORDER_TOPICS = ['orders/create', 'orders/paid', 'orders/fulfilled', 'orders/cancelled'] as const;
@@ -28,11 +34,15 @@ export function shopifyTopic(header: string): string {
 
 type Json = Record<string, unknown>;
 
-/** The store event for an order webhook, less the integration; undefined where it is no order. */
+/**
+ * The store event for an order webhook, less the integration; undefined where it is no order. `shopDomain`
+ * (the delivery's `X-Shopify-Shop-Domain`) makes the link the order's page in the shop's admin.
+ */
 export function shopifyOrderEvent(
   topic: ShopifyOrderTopic,
   order: unknown,
   deliveryId: string,
+  shopDomain?: string,
 ): Omit<StoreEventInput, 'integrationId'> | undefined {
   if (!isObject(order)) return undefined;
   const orderId = idText(order.id);
@@ -41,6 +51,15 @@ export function shopifyOrderEvent(
   const name = [text(customer.first_name), text(customer.last_name)].filter(Boolean).join(' ') || undefined;
   const label = `Order ${text(order.name) ?? `#${idText(order.order_number) ?? orderId}`}`;
   const total = [text(order.total_price), text(order.currency)].filter(Boolean).join(' ');
+  const orderNumber = idText(order.order_number);
+  const details = detailsWithinBounds({
+    orderNumber: text(order.name) ?? (orderNumber === undefined ? undefined : `#${orderNumber}`),
+    total: text(order.total_price),
+    currency: text(order.currency),
+    status: statusOf(order),
+    url: adminUrl(shopDomain, orderId) ?? text(order.order_status_url),
+    items: lineItems(order),
+  });
   return {
     storeEventId: storeEventIdOf(topic, orderId, text(order.updated_at), deliveryId),
     type: topic,
@@ -51,7 +70,37 @@ export function shopifyOrderEvent(
       email: text(order.email) ?? text(customer.email) ?? text(order.contact_email) ?? null,
       name: name ?? null,
     },
+    ...(details === undefined ? {} : { details }),
   };
+}
+
+/**
+ * The order's state as its admin shows it: cancelled where it is, its payment (`financial_status`) and its
+ * fulfilment (`fulfillment_status`, null until something ships), as Shopify spells them.
+ */
+function statusOf(order: Json): string | undefined {
+  const words = (value: unknown) => text(value)?.replace(/_/g, ' ');
+  const fulfilment = order.fulfillment_status === null ? 'unfulfilled' : words(order.fulfillment_status);
+  const parts = [order.cancelled_at ? 'cancelled' : undefined, words(order.financial_status), fulfilment];
+  return parts.filter(Boolean).join(', ') || undefined;
+}
+
+/** The order's page in the shop's admin, where the delivery names its `*.myshopify.com` domain. */
+function adminUrl(shopDomain: string | undefined, orderId: string): string | undefined {
+  const shop = shopDomain?.trim().toLowerCase();
+  return shop && /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/.test(shop)
+    ? `https://${shop}/admin/orders/${orderId}`
+    : undefined;
+}
+
+/** Each line item by its name (its title where it has none) and quantity. */
+function lineItems(order: Json): StoreEventItem[] | undefined {
+  if (!Array.isArray(order.line_items)) return undefined;
+  return order.line_items.flatMap((item) => {
+    if (!isObject(item) || typeof item.quantity !== 'number') return [];
+    const name = text(item.name) ?? text(item.title);
+    return name === undefined ? [] : [{ name, quantity: item.quantity }];
+  });
 }
 
 function storeEventIdOf(

@@ -39,7 +39,8 @@ export class ShopifyWebhooksController {
   async receive(@Param('integrationId', INTEGRATION_ID_PIPE) integrationId: string, @Req() request: WebhookRequest) {
     const body = rawBodyOf(request);
     const integration = this.webhooks.verify('shopify', integrationId, body, shopifyHeader(request, 'hmac-sha256'));
-    this.webhooks.checkShop('shopify', integration, shopifyHeader(request, 'shop-domain'));
+    const shopDomain = shopifyHeader(request, 'shop-domain');
+    this.webhooks.checkShop('shopify', integration, shopDomain);
 
     const topicHeader = shopifyHeader(request, 'topic');
     const topic = topicHeader && shopifyTopic(topicHeader);
@@ -51,7 +52,7 @@ export class ShopifyWebhooksController {
       );
     }
     if (!isShopifyOrderTopic(topic)) return this.webhooks.ignore('shopify', topic, SHOPIFY_ORDER_TOPICS);
-    const storeEvent = shopifyOrderEvent(topic, parseWebhookBody(body), deliveryId);
+    const storeEvent = shopifyOrderEvent(topic, parseWebhookBody(body), deliveryId, shopDomain);
     if (!storeEvent)
       throw this.webhooks.malformed('shopify', `A ${topic} webhook's body is an order object with an id`);
     return this.webhooks.record('shopify', integration, storeEvent, request);

@@ -17,7 +17,31 @@ describe('WooCommerce order webhooks as store events', () => {
       requiresAction: true,
       summary: 'Order #727 placed by John Doe: 29.35 USD (processing). Confirm and ship it.',
       customer: { id: '26', email: 'john.doe@example.com', name: 'John Doe' },
+      details: {
+        orderNumber: '#727',
+        total: '29.35',
+        currency: 'USD',
+        status: 'processing',
+        url: 'https://example.com/wp-admin/post.php?post=727&action=edit',
+        items: [
+          { name: 'Woo Single #1', quantity: 2 },
+          { name: 'Ship Your Idea \u2013 Color: Black, Size: M Test', quantity: 1 },
+        ],
+      },
     });
+  });
+
+  it("links the order's admin page at the site its REST link names, in a folder or by rest_route", () => {
+    const urlFor = (href: string) =>
+      wooCommerceOrderEvent('order.updated', { id: 9, _links: { self: [{ href }] } }, Buffer.from('{}'))?.details?.url;
+    expect(urlFor('https://example.com/shop/wp-json/wc/v3/orders/9')).toBe(
+      'https://example.com/shop/wp-admin/post.php?post=9&action=edit',
+    );
+    expect(urlFor('https://example.com/?rest_route=/wc/v3/orders/9')).toBe(
+      'https://example.com/wp-admin/post.php?post=9&action=edit',
+    );
+    expect(urlFor('ftp://example.com/wp-json/wc/v3/orders/9')).toBeUndefined();
+    expect(urlFor('https://example.com/orders/9')).toBeUndefined();
   });
 
   it('order.updated goes on the timeline with its status, keyed by the modification time', () => {
