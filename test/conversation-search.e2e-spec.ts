@@ -9,7 +9,8 @@ import { READ_MODEL_PROJECTIONS } from '../apps/inbox-api/src/read-model-project
 import { Inbox, type Conversation, type Member } from './support/inbox';
 
 interface Page {
-  items: Conversation[];
+  /** `unread` where the caller is a member (API.md 1.1). */
+  items: (Conversation & { unread?: boolean })[];
   nextCursor: string | null;
 }
 
@@ -151,6 +152,14 @@ describe('searching conversations', () => {
     const asAuditor = await get('/conversations?q=refund&view=all', auditor);
     expect(asAuditor.status).toBe(200);
     expect(asAuditor.body.items.map((item) => nameOf(item.id))).toEqual(['fay', 'gus']);
+
+    // Each summary as the views answer it: with `unread` for a member (never read: unread), none for an auditor.
+    const asMember = await get('/conversations?q=refund&view=all');
+    expect(asMember.body.items.map((item) => [nameOf(item.id), item.unread])).toEqual([
+      ['fay', true],
+      ['gus', true],
+    ]);
+    expect(asAuditor.body.items.every((item) => !('unread' in item))).toBe(true);
   });
 
   it('pages through the matches by cursor, each once, in the order of one long page', async () => {

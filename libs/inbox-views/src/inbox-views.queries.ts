@@ -115,7 +115,7 @@ export class ListConversationsHandler implements IQueryHandler<ListConversations
     const filterBy = view === 'mine' ? callerId : assigneeId;
     if (search !== undefined) {
       const from = cursor === undefined ? undefined : decodeSearchCursor(cursor);
-      const found = await this.pages.search({ view, assigneeId: filterBy, text: search, limit, after: from });
+      const found = await this.pages.search({ view, assigneeId: filterBy, text: search, limit, after: from, readerId });
       return `{"items":[${found.items}],"nextCursor":${JSON.stringify(found.next ? encodeSearchCursor(found.next) : null)}}`;
     }
     const after = cursor === undefined ? undefined : decodeCursor(cursor);

@@ -11,7 +11,7 @@ import {
   CONVERSATION_SEARCH_INDEX,
   CONVERSATION_SEARCH_TEXT,
 } from '@team-inbox/conversations/conversation-search.projection';
-import { SUMMARY_JSON } from '@team-inbox/conversations/summary-contract';
+import { summaryJsonFor, unreadJoinFor } from './unread-columns';
 import { viewFilter, type View } from './view-pages';
 
 /** A search cursor, decoded (`search-cursor.ts`): the last row's score and its views' key. */
@@ -29,6 +29,8 @@ export interface SearchRequest {
   text: string;
   limit: number;
   after: SearchKey | undefined;
+  /** The member whose `unread` each summary carries (`unread-columns.ts`); none: no `unread`. */
+  readerId?: string;
 }
 
 export interface SearchRows {
@@ -86,17 +88,26 @@ const AFTER = '(score > @score OR (score = @score AND (last_activity_at, id) < (
 /** A page's row: the summary's JSON, and its key for the next page's cursor. */
 type SearchRow = [json: string, score: number, lastActivityAt: string, id: string];
 
-function searchSql({ view, assigneeId, after }: SearchRequest): string {
+/**
+ * The page's rows are chosen on the keys alone (score, activity, id), and only those rows are then written
+ * as JSON: a word many conversations hold would otherwise have every match written, to be sorted and dropped.
+ */
+function searchSql({ view, assigneeId, after, readerId }: SearchRequest): string {
+  const reader = readerId !== undefined;
   return `
-    SELECT ${SUMMARY_JSON}, score, last_activity_at, id FROM (
-      SELECT searched.conversation_id AS matched_id, bm25(${CONVERSATION_SEARCH_INDEX}, ${COLUMN_WEIGHTS}) AS score
-      FROM ${CONVERSATION_SEARCH_INDEX}
-      JOIN ${CONVERSATION_SEARCH_TEXT} AS searched ON searched.doc = ${CONVERSATION_SEARCH_INDEX}.rowid
-      WHERE ${CONVERSATION_SEARCH_INDEX} MATCH @match
-    ) AS matches
-    JOIN conversation_summaries ON conversation_summaries.id = matches.matched_id
-    WHERE ${viewFilter(view, assigneeId !== undefined)}${after ? ` AND ${AFTER}` : ''}
-    ${ORDER}`;
+    SELECT ${summaryJsonFor(reader)}, page_score, page_at, page_id FROM (
+      SELECT score AS page_score, last_activity_at AS page_at, id AS page_id FROM (
+        SELECT searched.conversation_id AS matched_id, bm25(${CONVERSATION_SEARCH_INDEX}, ${COLUMN_WEIGHTS}) AS score
+        FROM ${CONVERSATION_SEARCH_INDEX}
+        JOIN ${CONVERSATION_SEARCH_TEXT} AS searched ON searched.doc = ${CONVERSATION_SEARCH_INDEX}.rowid
+        WHERE ${CONVERSATION_SEARCH_INDEX} MATCH @match
+      ) AS matches
+      JOIN conversation_summaries ON conversation_summaries.id = matches.matched_id
+      WHERE ${viewFilter(view, assigneeId !== undefined)}${after ? ` AND ${AFTER}` : ''}
+      ${ORDER}
+    ) AS page
+    JOIN conversation_summaries ON conversation_summaries.id = page.page_id${unreadJoinFor(reader, 'conversation_summaries.id')}
+    ORDER BY page_score, page_at DESC, page_id DESC`;
 }
 
 /** The search pages of one connection, each statement prepared on first use. */
@@ -110,6 +121,7 @@ export class SearchPages {
       match: matchExpression(request.text),
       limit: request.limit + 1, // one more than asked: whether another page follows
       assigneeId: request.assigneeId ?? null,
+      ...(request.readerId === undefined ? {} : { readerId: request.readerId }),
       ...request.after,
     });
     const items = rows.slice(0, request.limit);
