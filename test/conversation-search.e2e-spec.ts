@@ -49,7 +49,12 @@ describe('searching conversations', () => {
   }
 
   /** A store's event on a conversation the shop's customer started. */
-  async function storeConversation(name: string, subject: string, summary: string): Promise<void> {
+  async function storeConversation(
+    name: string,
+    subject: string,
+    summary: string,
+    details?: Record<string, unknown>,
+  ): Promise<void> {
     const customer = { id: `shopper-${name}`, name: `Shopper ${name}`, email: `${name}@shop.example` };
     const started = await inbox.request<Conversation>('POST', '/conversations', {
       token: shop.token,
@@ -59,7 +64,14 @@ describe('searching conversations', () => {
     ids[name] = started.body.id;
     const event = await inbox.request<{ position: string }>('POST', '/store-events', {
       token: shop.token,
-      body: { id: `event-${name}`, type: 'order.paid', customer: { id: customer.id }, requiresAction: false, summary },
+      body: {
+        id: `event-${name}`,
+        type: 'order.paid',
+        customer: { id: customer.id },
+        requiresAction: false,
+        summary,
+        ...(details ? { details } : {}),
+      },
     });
     expect(event.status).toBe(202);
     position = event.body.position;
@@ -89,6 +101,14 @@ describe('searching conversations', () => {
     await start('carla', { name: 'Carla Díaz', email: 'carla@example.com' }, 'Shoes', 'Are they pünktlich?');
     await storeConversation('dora', 'Delivery', 'Order #1002 paid: 2 items');
     await storeConversation('emil', 'Delivery', 'Order #10021 paid: 1 item');
+    await storeConversation('hugo', 'Delivery', 'Order paid', {
+      orderNumber: '#2040',
+      total: '59.90',
+      currency: 'EUR',
+      status: 'paid, unfulfilled',
+      url: 'https://shop.example/orders/2040',
+      items: [{ name: 'Merino scarf', quantity: 1 }],
+    });
     await start('fay', { name: 'Fay', email: 'fay@example.com' }, 'Refund please', 'Hi');
     await start(
       'gus',
@@ -133,6 +153,10 @@ describe('searching conversations', () => {
   it('finds an order by its number, the order itself first', async () => {
     expect(await found('#1002')).toEqual(['dora', 'emil']); // #10021 begins with 1002, and comes second
     expect(await found('#10021')).toEqual(['emil']);
+    // Where the store sent the order's details: its number, status and items are searched, its URL not.
+    expect(await found('#2040')).toEqual(['hugo']);
+    expect(await found('merino unfulfilled')).toEqual(['hugo']);
+    expect(await found('orders')).toEqual([]); // only in its URL
   });
 
   it('answers the best match first: a word of the subject before the same word among the messages', async () => {
