@@ -277,6 +277,25 @@ describe("the customer's other conversations", () => {
     );
   });
 
+  it('carry unread for a member who reads, as every summary answered to one does; none for the bootstrap admin', async () => {
+    const alice = await inbox.addMember('Alice');
+    const first = await start(shop.token, 'ada-9', 'Sizes');
+    const second = await start(shop.token, 'ada-9', 'Delivery');
+    const asAlice = async (minPosition: string) => {
+      const response = await inbox.request<Page>('GET', `/conversations/${first.id}?minPosition=${minPosition}`, {
+        token: alice.token,
+      });
+      expect(response.status).toBe(200);
+      return response.body.customerConversations;
+    };
+    expect(await asAlice(second.position)).toEqual([expect.objectContaining({ id: second.id, unread: true })]);
+
+    const read = await inbox.request<Conversation>('POST', `/conversations/${second.id}/read`, { token: alice.token });
+    expect(read.status).toBe(200);
+    expect(await asAlice(read.body.position)).toEqual([expect.objectContaining({ id: second.id, unread: false })]);
+    expect((await page(first.id, read.body.position)).customerConversations[0]).not.toHaveProperty('unread');
+  });
+
   it('are none for a customer with no other conversation', async () => {
     const only = await start(shop.token, 'solo-1', 'Just once');
     expect((await page(only.id, only.position)).customerConversations).toEqual([]);

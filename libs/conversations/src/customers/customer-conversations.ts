@@ -9,7 +9,7 @@
  */
 import type Database from 'better-sqlite3';
 import { StatementCache } from '@team-inbox/projections';
-import { SUMMARY_JSON, type ConversationSummary } from '../summary-contract';
+import { SUMMARY_JSON, summaryJsonWith, type ConversationSummary } from '../summary-contract';
 import { ConversationOwners } from './conversation-owners';
 
 /** The most summaries the panel lists. */
@@ -29,8 +29,18 @@ function prepare(db: Database.Database) {
     summary: db.prepare<[string], { json: string }>(
       `SELECT ${SUMMARY_JSON} AS json FROM conversation_summaries WHERE id = ?`,
     ),
+    // With `unread` for the reader, from their mark on it (the unread read model): none, or not caught up, is unread.
+    summaryForReader: db.prepare<[string, string], { json: string }>(
+      `SELECT ${summaryJsonWith({ unread: "json(CASE WHEN marks.caught_up = 1 THEN 'false' ELSE 'true' END)" })} AS json
+       FROM conversation_summaries
+       LEFT JOIN unread_marks AS marks ON marks.conversation_id = conversation_summaries.id AND marks.member_id = ?
+       WHERE conversation_summaries.id = ?`,
+    ),
   };
 }
+
+/** A summary as answered to the caller: with `unread` where the caller reads. */
+export type CustomerConversation = ConversationSummary & { unread?: boolean };
 
 export class CustomerConversations {
   private readonly statements = new StatementCache(prepare);
@@ -41,19 +51,22 @@ export class CustomerConversations {
     private readonly owners: ConversationOwners,
   ) {}
 
-  /** The other conversations of `conversation`'s customer, of the same integration, newest first. */
-  async of(conversation: { id: string; customerId: string }): Promise<ConversationSummary[]> {
+  /**
+   * The other conversations of `conversation`'s customer, of the same integration, newest first; each with
+   * `unread` where they are read for a reader (`readerOf`).
+   */
+  async of(conversation: { id: string; customerId: string }, readerId?: string): Promise<CustomerConversation[]> {
     const statements = this.statements.for(this.db);
     // Read at once, before any wait: the connection is shared with every other request.
     const candidates = statements.candidates.all(conversation.customerId, conversation.id, CANDIDATES_LOOKED_AT);
     if (candidates.length === 0) return [];
     const owner = await this.ownerOf(conversation.id);
-    const found: ConversationSummary[] = [];
+    const found: CustomerConversation[] = [];
     for (const { id } of candidates) {
       if (found.length === CUSTOMER_CONVERSATIONS_LIMIT) break;
       if ((await this.ownerOf(id)) !== owner) continue;
-      const row = statements.summary.get(id);
-      if (row) found.push(JSON.parse(row.json) as ConversationSummary);
+      const row = readerId === undefined ? statements.summary.get(id) : statements.summaryForReader.get(readerId, id);
+      if (row) found.push(JSON.parse(row.json) as CustomerConversation);
     }
     return found;
   }

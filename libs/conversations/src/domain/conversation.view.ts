@@ -133,7 +133,8 @@ export interface ConversationPage extends ConversationDetails {
  * integration's customer), their summaries newest first.
  */
 export interface ConversationPageWithCustomer extends ConversationPage {
-  customerConversations: ConversationSummary[];
+  /** With `unread` where the caller reads. */
+  customerConversations: (ConversationSummary & { unread?: boolean })[];
 }
 
 /** Where a page of one list lies in the stream: its entries' revisions, oldest first, and its cursor. */

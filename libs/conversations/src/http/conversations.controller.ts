@@ -30,6 +30,7 @@ import type { FastifyReply } from 'fastify';
 import type { ConversationCommandResult } from '../commands/conversation-command-core';
 import { ReadConversationCommand } from '../read-markers/read-conversation.command';
 import { ReadConversationDto } from '../read-markers/read-conversation.dto';
+import { readerOf } from '../read-markers/reader';
 import {
   AssignConversationCommand,
   CloseConversationCommand,
@@ -282,26 +283,26 @@ export class ConversationsController {
   async get(
     @Param('id', uuid) conversationId: string,
     @Query() query: ConversationPageDto,
+    @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ConversationPageWithCustomer> {
     // The customer's other conversations come from the read models: they are waited for, as the views are.
     if (query.minPosition !== undefined) {
       await this.projection.waitFor(BigInt(query.minPosition), READ_YOUR_WRITES_WAIT_MS);
     }
-    const page = await this.queryBus.execute(
-      new GetConversationQuery(conversationId, {
-        messages: {
-          limit: query.messagesLimit ?? DEFAULT_ENTRIES_PER_PAGE,
-          maxBytes: MAX_PAGE_LIST_BYTES,
-          before: revisionOf(query.messagesBefore),
-        },
-        timeline: {
-          limit: query.timelineLimit ?? DEFAULT_ENTRIES_PER_PAGE,
-          maxBytes: MAX_PAGE_LIST_BYTES,
-          before: revisionOf(query.timelineBefore),
-        },
-      }),
-    );
+    const windows = {
+      messages: {
+        limit: query.messagesLimit ?? DEFAULT_ENTRIES_PER_PAGE,
+        maxBytes: MAX_PAGE_LIST_BYTES,
+        before: revisionOf(query.messagesBefore),
+      },
+      timeline: {
+        limit: query.timelineLimit ?? DEFAULT_ENTRIES_PER_PAGE,
+        maxBytes: MAX_PAGE_LIST_BYTES,
+        before: revisionOf(query.timelineBefore),
+      },
+    };
+    const page = await this.queryBus.execute(new GetConversationQuery(conversationId, windows, readerOf(principal)));
     void reply.header('etag', `"${page.revision}"`);
     return page;
   }

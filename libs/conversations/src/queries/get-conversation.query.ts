@@ -18,6 +18,8 @@ export class GetConversationQuery extends Query<ConversationPageWithCustomer> {
   constructor(
     readonly conversationId: string,
     readonly windows: { messages: PageWindow; timeline: PageWindow },
+    /** The caller, where they read (`readerOf`): the customer's other conversations carry `unread` for them. */
+    readonly readerId?: string,
   ) {
     super();
   }
@@ -35,10 +37,11 @@ export class GetConversationHandler implements IQueryHandler<GetConversationQuer
     this.customerConversations = new CustomerConversations(readModels, owners);
   }
 
-  async execute({ conversationId, windows }: GetConversationQuery): Promise<ConversationPageWithCustomer> {
+  async execute({ conversationId, windows, readerId }: GetConversationQuery): Promise<ConversationPageWithCustomer> {
     const page = await readConversationPage(this.eventStore, conversationId, windows);
     if (!page) throw new NotFoundError(`No conversation ${conversationId}`);
-    const customerConversations = await this.customerConversations.of({ id: page.id, customerId: page.customer.id });
+    const customer = { id: page.id, customerId: page.customer.id };
+    const customerConversations = await this.customerConversations.of(customer, readerId);
     return { ...page, customerConversations };
   }
 }
