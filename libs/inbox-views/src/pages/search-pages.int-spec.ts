@@ -14,7 +14,7 @@ import type Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { matchExpression, SearchPages, type SearchRequest } from './search-pages';
+import { matchExpression, SEARCH_RANKED_MATCHES, SearchPages, type SearchRequest } from './search-pages';
 
 const ADA = '6d1f3a52-9a7e-4c57-8f1e-0c2b6f0d7a11';
 const BEN = '0b6c2f0e-54a1-4a8e-9c2d-3f1e7a9b5c22';
@@ -94,11 +94,11 @@ function apply(db: Database.Database, events: readonly RecordedEvent[]): void {
   })();
 }
 
-/** The ids a search finds, best first, read page by page (two a page). */
-function search(db: Database.Database, text: string): string[] {
+/** The ids a search finds, best first, read page by page (two a page, unless said). */
+function search(db: Database.Database, text: string, limit = 2): string[] {
   const pages = new SearchPages(db);
   const ids: string[] = [];
-  let request: SearchRequest | undefined = { view: 'all', assigneeId: undefined, text, limit: 2, after: undefined };
+  let request: SearchRequest | undefined = { view: 'all', assigneeId: undefined, text, limit, after: undefined };
   while (request) {
     const page = pages.rows(request);
     ids.push(...(JSON.parse(`[${page.items}]`) as { id: string }[]).map((summary) => summary.id));
@@ -173,6 +173,28 @@ describe('the conversation search', () => {
     expect(search(db, 'scarf')).toEqual([]);
     await rebuildReadModels({ eventStore: store, projections: projections(), readModelFile: db.name });
     expect(QUERIES.map((query) => search(db, query))).toEqual(live);
+  });
+
+  it('ranks the most recently started matches of the view, as many as SEARCH_RANKED_MATCHES, and no older ones', () => {
+    const count = SEARCH_RANKED_MATCHES + 5;
+    const ids = Array.from({ length: count }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    // Started in this order; the oldest-started is the most recently active, so activity does not decide.
+    apply(
+      db,
+      recorded(
+        ids.map((id, i) => ({
+          conversationId: id,
+          type: 'ConversationStarted',
+          data: { conversationId: id, customer: { id: `c-${i}`, name: 'Wide', email: null }, subject: `Common ${i}` },
+        })),
+      ).map((event, i) => ({
+        ...event,
+        metadata: { ...event.metadata, occurredAt: new Date(Date.UTC(2027, 0, 1, 0, 0, count - i)).toISOString() },
+      })),
+    );
+    const found = search(db, 'common', 200);
+    expect(found).toHaveLength(SEARCH_RANKED_MATCHES);
+    expect(new Set(found)).toEqual(new Set(ids.slice(5)));
   });
 
   it('asks for every word, each as a prefix, its parts side by side, the exact word scoring above', () => {

@@ -89,21 +89,31 @@ const AFTER = '(score > @score OR (score = @score AND (last_activity_at, id) < (
 type SearchRow = [json: string, score: number, lastActivityAt: string, id: string];
 
 /**
- * The page's rows are chosen on the keys alone (score, activity, id), and only those rows are then written
- * as JSON: a word many conversations hold would otherwise have every match written, to be sorted and dropped.
+ * How many of the matches a search ranks: the most recently started conversations of the view that match.
+ * Ranking costs a little for each match, and a word most conversations hold (`order`) would be ranked across
+ * all of them for one page; past this many, the older matches are left out, as search engines cap theirs.
+ */
+export const SEARCH_RANKED_MATCHES = 1000;
+
+/**
+ * The matches are walked newest first (the index's own order, descending), in the view, up to
+ * `SEARCH_RANKED_MATCHES`; those are ranked, the page's rows chosen on their keys alone (score, activity,
+ * id), and only those rows written as JSON.
  */
 function searchSql({ view, assigneeId, after, readerId }: SearchRequest): string {
   const reader = readerId !== undefined;
   return `
     SELECT ${summaryJsonFor(reader)}, page_score, page_at, page_id FROM (
       SELECT score AS page_score, last_activity_at AS page_at, id AS page_id FROM (
-        SELECT searched.conversation_id AS matched_id, bm25(${CONVERSATION_SEARCH_INDEX}, ${COLUMN_WEIGHTS}) AS score
+        SELECT bm25(${CONVERSATION_SEARCH_INDEX}, ${COLUMN_WEIGHTS}) AS score,
+          conversation_summaries.last_activity_at AS last_activity_at, conversation_summaries.id AS id
         FROM ${CONVERSATION_SEARCH_INDEX}
         JOIN ${CONVERSATION_SEARCH_TEXT} AS searched ON searched.doc = ${CONVERSATION_SEARCH_INDEX}.rowid
-        WHERE ${CONVERSATION_SEARCH_INDEX} MATCH @match
-      ) AS matches
-      JOIN conversation_summaries ON conversation_summaries.id = matches.matched_id
-      WHERE ${viewFilter(view, assigneeId !== undefined)}${after ? ` AND ${AFTER}` : ''}
+        JOIN conversation_summaries ON conversation_summaries.id = searched.conversation_id
+        WHERE ${CONVERSATION_SEARCH_INDEX} MATCH @match AND ${viewFilter(view, assigneeId !== undefined)}
+        ORDER BY ${CONVERSATION_SEARCH_INDEX}.rowid DESC LIMIT ${SEARCH_RANKED_MATCHES}
+      ) AS ranked
+      ${after ? `WHERE ${AFTER}` : ''}
       ${ORDER}
     ) AS page
     JOIN conversation_summaries ON conversation_summaries.id = page.page_id${unreadJoinFor(reader, 'conversation_summaries.id')}
