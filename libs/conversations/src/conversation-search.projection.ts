@@ -62,12 +62,29 @@ const SCHEMA = `
 
 const GUARD = 'WHERE conversation_id = ? AND applied_revision < ?'; // a redelivered event changes nothing
 
+/**
+ * How much of a conversation's messages, and of its store events, is searched: the first this many
+ * characters of each. Every change to a row indexes its whole text again, so without a bound a long
+ * conversation would cost more to index with each message; once a column is full, later text moves only
+ * the row's revision, and the index is not touched.
+ */
+export const SEARCHED_CHARACTERS = 32 * 1024;
+
 function prepare(db: Database.Database) {
   // Each piece of text is bound with a line break before it: the words of two messages never run together.
-  const append = (column: (typeof SEARCH_COLUMNS)[number]) =>
-    db.prepare<[string, number, string, number]>(
-      `UPDATE ${CONVERSATION_SEARCH_TEXT} SET ${column} = ${column} || ?, applied_revision = ? ${GUARD}`,
+  const append = (column: (typeof SEARCH_COLUMNS)[number]) => {
+    const room = `${SEARCHED_CHARACTERS} - length(${column})`;
+    const grow = db.prepare<[string, number, string, number]>(
+      `UPDATE ${CONVERSATION_SEARCH_TEXT} SET ${column} = ${column} || substr(?, 1, ${room}), applied_revision = ?
+       ${GUARD} AND length(${column}) < ${SEARCHED_CHARACTERS}`,
     );
+    const full = db.prepare<[number, string, number]>(
+      `UPDATE ${CONVERSATION_SEARCH_TEXT} SET applied_revision = ? ${GUARD} AND length(${column}) >= ${SEARCHED_CHARACTERS}`,
+    );
+    return (text: string, id: string, revision: number): void => {
+      if (grow.run(text, revision, id, revision).changes === 0) full.run(revision, id, revision);
+    };
+  };
   return {
     start: db.prepare<[string, number, string, string]>(
       `INSERT INTO ${CONVERSATION_SEARCH_TEXT} (conversation_id, applied_revision, ${columns})
@@ -123,12 +140,12 @@ export class ConversationSearchProjection implements Projection {
         return;
       }
       case 'MessageSent':
-        statements.message.run(`\n${event.data.body}`, revision, id, revision);
+        statements.message(`\n${event.data.body}`, id, revision);
         return;
       case 'StoreEventRecorded': {
         // `details` came with API.md 1.1: events recorded before it have none.
         const details = storeEventDetailsText((event.data as { details?: unknown }).details);
-        statements.storeEvent.run(`\n${event.data.summary} ${details}`, revision, id, revision);
+        statements.storeEvent(`\n${event.data.summary} ${details}`, id, revision);
         return;
       }
       default:

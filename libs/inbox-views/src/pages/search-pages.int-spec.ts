@@ -3,7 +3,11 @@
  * redelivered event changes nothing, and a replay (and a rebuild swapped in) finds what the live read
  * models find, in the same order.
  */
-import { ConversationSearchProjection } from '@team-inbox/conversations/conversation-search.projection';
+import {
+  CONVERSATION_SEARCH_TEXT,
+  ConversationSearchProjection,
+  SEARCHED_CHARACTERS,
+} from '@team-inbox/conversations/conversation-search.projection';
 import { ConversationSummariesProjection } from '@team-inbox/conversations/conversation-summaries.projection';
 import { conversationStreamId } from '@team-inbox/conversations/domain/conversation.events';
 import type { JsonObject, RecordedEvent } from '@team-inbox/event-store';
@@ -134,6 +138,24 @@ describe('the conversation search', () => {
   afterEach(() => {
     db.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("searches a conversation's first SEARCHED_CHARACTERS of messages, and a longer one costs no more to index", () => {
+    const filler = 'lorem '.repeat(2000); // 12,000 characters a message
+    const steps = [started(ADA, 'Ada', 'ada@example.com', 'Long'), message(ADA, `early ${filler}`)];
+    for (let i = 0; i < 8; i++) steps.push(message(ADA, `${filler} later${i}`));
+    apply(db, recorded(steps));
+
+    const row = db
+      .prepare<[], { length: number; applied_revision: number }>(
+        `SELECT length(message_text) AS length, applied_revision FROM ${CONVERSATION_SEARCH_TEXT}`,
+      )
+      .get()!;
+    expect(row.length).toBe(SEARCHED_CHARACTERS);
+    expect(row.applied_revision).toBe(steps.length - 1);
+    expect(search(db, 'early')).toEqual([ADA]);
+    expect(search(db, 'later0')).toEqual([ADA]); // within the first characters
+    expect(search(db, 'later2')).toEqual([]); // past them
   });
 
   it("finds store events' details (order number, status, total, items) as well as their summaries", () => {

@@ -43,12 +43,10 @@ import {
   CLOCK,
   IDEMPOTENCY_WINDOW_MS,
   deterministicUuid,
-  eventMetadata,
   type Actor,
   type Clock,
   type DomainEvent,
 } from '@team-inbox/core';
-import { requestContext } from '../auth/request-context';
 import { JSON_CONTENT_TYPE } from '../http/json-content-type';
 import { EVENT_STORE, collect, type EventStore } from '@team-inbox/event-store';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -164,12 +162,13 @@ export function recordIdempotentAnswers(fastify: FastifyInstance, eventStore: Ev
       withheld,
     };
     const completed: IdempotentRequestCompleted = { type: 'IdempotentRequestCompleted', data };
-    const metadata = request.principal ? eventMetadata(requestContext(request.principal, request)) : undefined;
     // After whatever the stream holds: a record past its window (expired, perhaps removed already), or the
     // record of a copy of this request that ran at the same moment, whose answer is the same (see above).
     // The guard replays the latest.
     eventStore
-      .append(pending.streamId, [{ id: randomUUID(), ...completed, metadata }], {
+      // No metadata: a record is no event of the request's command (its idempotency key and correlation
+      // id are what tie a command's events together, in the log and in the crash rounds' checks).
+      .append(pending.streamId, [{ id: randomUUID(), ...completed }], {
         expectedRevision: 'any',
         maxAgeMs: IDEMPOTENCY_WINDOW_MS,
       })
