@@ -14,7 +14,7 @@ import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '@team-inbox/event-store';
 // From the file, not the library's index: the projector's worker thread loads this without Nest's modules.
 import { StatementCache, type Projection } from '@team-inbox/projections/projection';
-import { CONVERSATION_STREAM_PREFIX, isConversationEvent, type ConversationEvent } from './domain/conversation.events';
+import { CONVERSATION_STREAM_PREFIX, isConversationEvent } from './domain/conversation.events';
 
 /** The full-text index, and the table of text it indexes. */
 export const CONVERSATION_SEARCH_INDEX = 'conversation_search';
@@ -128,7 +128,7 @@ export class ConversationSearchProjection implements Projection {
 
   apply(recorded: RecordedEvent, db: Database.Database): void {
     if (!recorded.streamId.startsWith(CONVERSATION_STREAM_PREFIX) || !isConversationEvent(recorded)) return;
-    const event = recorded as unknown as ConversationEvent;
+    const event = recorded;
     const id = event.data.conversationId;
     const revision = Number(recorded.revision);
     const statements = this.statements.for(db);
@@ -144,7 +144,7 @@ export class ConversationSearchProjection implements Projection {
         return;
       case 'StoreEventRecorded': {
         // `details` came with API.md 1.1: events recorded before it have none.
-        const details = storeEventDetailsText((event.data as { details?: unknown }).details);
+        const details = storeEventDetailsText(event.data.details);
         statements.storeEvent(`\n${event.data.summary} ${details}`, id, revision);
         return;
       }

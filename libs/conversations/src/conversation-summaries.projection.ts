@@ -9,7 +9,7 @@ import { readEventMetadata } from '@team-inbox/core';
 import type { RecordedEvent } from '@team-inbox/event-store';
 // From the file, not the library's index: the projector's worker thread loads this without Nest's modules.
 import { StatementCache, type Projection } from '@team-inbox/projections/projection';
-import { CONVERSATION_STREAM_PREFIX, isConversationEvent, type ConversationEvent } from './domain/conversation.events';
+import { CONVERSATION_STREAM_PREFIX, isConversationEvent } from './domain/conversation.events';
 import { previewOf } from './domain/conversation.view';
 import { SUMMARY_COLUMN_DEFINITIONS, type SummaryColumnName } from './summary-contract';
 
@@ -147,7 +147,7 @@ export class ConversationSummariesProjection implements Projection {
 
   apply(recorded: RecordedEvent, db: Database.Database): void {
     if (!recorded.streamId.startsWith(CONVERSATION_STREAM_PREFIX) || !isConversationEvent(recorded)) return;
-    const event = recorded as unknown as ConversationEvent;
+    const event = recorded;
     const id = event.data.conversationId;
     const at = readEventMetadata(recorded.metadata, recorded.recordedAt).occurredAt;
     const revision = Number(recorded.revision);

@@ -3,11 +3,13 @@
  * recorded events, metadata included: who did each thing and when.
  */
 import type { Actor } from '@team-inbox/core';
-import { readEventMetadata } from '@team-inbox/core';
+import { readEventMetadata, recordedOneOf } from '@team-inbox/core';
 import type { RecordedEvent } from '@team-inbox/event-store';
 import type { ConversationSummary } from '../summary-contract';
 import type { ConversationEvent, MessageAuthor, MessageSent } from './conversation.events';
 import { isConversationEvent } from './conversation.events';
+
+const isMessageSent = recordedOneOf<MessageSent>(['MessageSent']);
 
 // Its shape is defined once, with its columns and its JSON (`summary-contract.ts`); exported from here too.
 export type { ConversationSummary } from '../summary-contract';
@@ -46,7 +48,7 @@ export function evolveSummary(
   recorded: RecordedEvent,
 ): ConversationSummary | undefined {
   if (!isConversationEvent(recorded)) return summary;
-  const event = recorded as unknown as ConversationEvent;
+  const event = recorded;
   const lastActivityAt = readEventMetadata(recorded.metadata, recorded.recordedAt).occurredAt;
   const revision = Number(recorded.revision);
   if (event.type === 'ConversationStarted') {
@@ -210,8 +212,8 @@ export class ConversationOutlineFold {
 
 /** The message an event records; undefined for any other event. */
 export function messageOf(recorded: RecordedEvent): ConversationMessage | undefined {
-  if (recorded.type !== 'MessageSent') return undefined;
-  const event = recorded as unknown as MessageSent;
+  if (!isMessageSent(recorded)) return undefined;
+  const event = recorded;
   const { occurredAt: at } = readEventMetadata(recorded.metadata, recorded.recordedAt);
   return { id: event.data.messageId, author: event.data.author, body: event.data.body, at };
 }
@@ -219,7 +221,7 @@ export function messageOf(recorded: RecordedEvent): ConversationMessage | undefi
 /** The timeline entry an event makes; undefined for a start, a message or an event of no conversation. */
 export function timelineEntryOf(recorded: RecordedEvent): TimelineEntry | undefined {
   if (!isConversationEvent(recorded)) return undefined;
-  const event = recorded as unknown as ConversationEvent;
+  const event = recorded;
   if (event.type === 'ConversationStarted' || event.type === 'MessageSent') return undefined;
   const { actor, occurredAt: at } = readEventMetadata(recorded.metadata, recorded.recordedAt);
   const { type, ...facts } = timelineFacts(event);

@@ -1,5 +1,6 @@
 /** API.md's conversation commands, and one conversation read from its stream (with its ETag). */
 import {
+  BadRequestException,
   Body,
   Controller,
   Get,
@@ -58,7 +59,7 @@ import {
 } from './conversation.responses';
 import { parseIfMatch } from './if-match';
 
-type HttpRequest = { headers: Record<string, string | string[] | undefined> };
+type HttpRequest = { headers: Record<string, string | string[] | undefined>; body?: unknown };
 /** API.md: a query given `minPosition` waits up to 2 seconds for the read models to reach it. */
 const READ_YOUR_WRITES_WAIT_MS = 2000;
 const uuid = new ParseUUIDPipe({ errorHttpStatusCode: 400 });
@@ -251,6 +252,11 @@ export class ConversationsController {
     @Req() request: HttpRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
+    // No body reads up to the last event. A JSON null is no object of fields, and is refused as any other
+    // non-object; the validation pipe would have taken it for none.
+    if (request.body === null) {
+      throw new BadRequestException('The body must be a JSON object ({"position": …}), or none');
+    }
     const position = body.position === undefined ? undefined : BigInt(body.position);
     const result = await this.commandBus.execute(
       new ReadConversationCommand(conversationId, position, requestContext(principal, request)),

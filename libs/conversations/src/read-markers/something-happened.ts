@@ -9,14 +9,14 @@
  */
 import { readEventMetadata } from '@team-inbox/core';
 import type { RecordedEvent } from '@team-inbox/event-store';
-import { isConversationEvent, type ConversationEvent } from '../domain/conversation.events';
+import { isConversationEvent } from '../domain/conversation.events';
 
 /** Who an event of a conversation's stream is news to: every member, one member, or nobody. */
 export type HappenedFor = { kind: 'everyone' } | { kind: 'member'; memberId: string } | undefined;
 
 export function somethingHappened(recorded: RecordedEvent): HappenedFor {
   if (!isConversationEvent(recorded)) return undefined;
-  const event = recorded as unknown as ConversationEvent;
+  const event = recorded;
   switch (event.type) {
     case 'ConversationStarted':
     case 'StoreEventRecorded':

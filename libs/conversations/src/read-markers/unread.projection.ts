@@ -16,7 +16,7 @@ import type { RecordedEvent } from '@team-inbox/event-store';
 // From the file, not the library's index: the projector's worker thread loads this without Nest's modules.
 import { StatementCache, type Projection } from '@team-inbox/projections/projection';
 import type { ConversationRead } from '@team-inbox/team/domain/team.events';
-import { CONVERSATION_STREAM_PREFIX, isConversationEvent, type ConversationEvent } from '../domain/conversation.events';
+import { CONVERSATION_STREAM_PREFIX, isConversationEvent } from '../domain/conversation.events';
 import { somethingHappened } from './something-happened';
 
 /** Digits a position is padded to, so that positions compare as text (an EventStoreDB one takes 128 bits). */
@@ -167,7 +167,7 @@ export class UnreadProjection implements Projection {
       return;
     }
     if (!recorded.streamId.startsWith(CONVERSATION_STREAM_PREFIX) || !isConversationEvent(recorded)) return;
-    const event = recorded as unknown as ConversationEvent;
+    const event = recorded;
     // A member's reply changes nothing here: the most common event passes without a read.
     if (event.type === 'MessageSent' && event.data.author.type !== 'customer') return;
     const statements = this.statements.for(db);
