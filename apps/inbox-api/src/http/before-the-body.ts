@@ -23,16 +23,14 @@ import {
   HttpException,
   HttpStatus,
   NotFoundException,
-  RequestMethod,
   ServiceUnavailableException,
   type INestApplication,
 } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { DiscoveryService, MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import type { RequestHeadCheck } from '@team-inbox/integrations';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthGuard } from '@team-inbox/platform';
 import { PUBLIC_ROUTE, assertIdempotencyKeyWellFormed } from '@team-inbox/platform';
+import { controllerRoutes } from './controller-routes';
 
 /** Methods whose body Fastify never reads. */
 const BODYLESS_METHODS = new Set(['GET', 'HEAD', 'TRACE']);
@@ -204,23 +202,10 @@ function hasBody(request: FastifyRequest): boolean {
  * controller's path and the method's, joined).
  */
 export function routesNeedingToken(app: INestApplication): Set<string> {
-  const reflector = app.get(Reflector);
-  const discovery = new DiscoveryService(app.get(ModulesContainer));
-  const scanner = new MetadataScanner();
-  const routes = new Set<string>();
-  for (const { metatype } of discovery.getControllers()) {
-    if (typeof metatype !== 'function') continue;
-    const prefix = (Reflect.getMetadata(PATH_METADATA, metatype) as string | undefined) ?? '';
-    const prototype = metatype.prototype as Record<string, unknown>;
-    for (const name of scanner.getAllMethodNames(prototype)) {
-      const handler = prototype[name] as () => unknown;
-      const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
-      if (path === undefined) continue;
-      if (reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [handler, metatype])) continue;
-      const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
-      const segments = [prefix, path].flatMap((part) => part.split('/')).filter((segment) => segment !== '');
-      routes.add(`${method} /${segments.join('/')}`);
-    }
-  }
-  return routes;
+  const { routes, reflector } = controllerRoutes(app);
+  return new Set(
+    routes
+      .filter(({ targets }) => !reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets))
+      .map(({ method, segments }) => `${method} /${segments.join('/')}`),
+  );
 }

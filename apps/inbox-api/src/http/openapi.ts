@@ -6,9 +6,7 @@
  * POST, the refusals of any body (413, 415), of a malformed request (400) and of an unreachable store (503),
  * and the error body `{statusCode, error, message}` on every refusal.
  */
-import { RequestMethod, type INestApplication } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { DiscoveryService, MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
+import type { INestApplication } from '@nestjs/common';
 import {
   DocumentBuilder,
   SwaggerModule,
@@ -20,6 +18,7 @@ import {
 } from '@nestjs/swagger';
 import type { Role } from '@team-inbox/core';
 import { ALLOWED_ROLES, PUBLIC_ROUTE } from '@team-inbox/platform';
+import { controllerRoutes } from './controller-routes';
 
 const TOKEN_ROLES: readonly Role[] = ['admin', 'agent', 'auditor', 'integration'];
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
@@ -150,30 +149,16 @@ interface RouteAccess {
 
 /** Each route's access, by `METHOD /path/{param}` as the document names it. */
 function routeAccess(app: INestApplication): Map<string, RouteAccess> {
-  const reflector = app.get(Reflector);
-  const discovery = new DiscoveryService(app.get(ModulesContainer));
-  const scanner = new MetadataScanner();
-  const routes = new Map<string, RouteAccess>();
-  for (const { metatype } of discovery.getControllers()) {
-    if (typeof metatype !== 'function') continue;
-    const prefix = (Reflect.getMetadata(PATH_METADATA, metatype) as string | undefined) ?? '';
-    const prototype = metatype.prototype as Record<string, unknown>;
-    for (const name of scanner.getAllMethodNames(prototype)) {
-      const handler = prototype[name] as () => unknown;
-      const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
-      if (path === undefined) continue;
-      const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
-      const segments = [prefix, path]
-        .flatMap((part) => part.split('/'))
-        .filter((segment) => segment !== '')
-        .map((segment) => (segment.startsWith(':') ? `{${segment.slice(1)}}` : segment));
-      routes.set(`${method} /${segments.join('/')}`, {
-        public: reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [handler, metatype]) ?? false,
-        roles: reflector.getAllAndOverride<Role[]>(ALLOWED_ROLES, [handler, metatype]) ?? [],
-      });
-    }
+  const { routes, reflector } = controllerRoutes(app);
+  const access = new Map<string, RouteAccess>();
+  for (const { method, segments, targets } of routes) {
+    const path = segments.map((segment) => (segment.startsWith(':') ? `{${segment.slice(1)}}` : segment));
+    access.set(`${method} /${path.join('/')}`, {
+      public: reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets) ?? false,
+      roles: reflector.getAllAndOverride<Role[]>(ALLOWED_ROLES, targets) ?? [],
+    });
   }
-  return routes;
+  return access;
 }
 
 function describeWhatEveryRouteShares(document: OpenAPIObject, access: ReadonlyMap<string, RouteAccess>): void {
