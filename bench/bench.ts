@@ -118,14 +118,18 @@ async function peerComparison() {
 }
 
 const TABLE_HEAD = [
-  '| offered commands/s | commands/s | queries/s | p50 / p99 / p99.9 ms | due → sent p99 | projection lag p99 | commits | full collections | errors |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  '| offered commands/s | commands/s | queries/s | p50 / p99 / p99.9 ms | due → sent p99 | projection lag p99 | commits | full collections | CPU: server a request, load generator | errors |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
 ].join('\n');
 
 function loadRow(result: MixedLoadResult): string {
   const { all } = result.latency;
   const { commits, fullCollections } = result;
-  return `| ${result.offeredCommandsPerSecond} | ${rate(result.commandsPerSecond)} | ${rate(result.queriesPerSecond)} | ${ms(all.p50)} / ${ms(all.p99)} / ${ms(all.p999)} | ${ms(result.sendDelay.p99)} ms | ≤ ${result.projectionLagP99AtMostMs} ms | ${rate(commits.count)}: p99.9 ≤ ${commits.p999AtMostMs} ms, ${commits.over5Ms} over 5 ms | ${fullCollections.count}: ${ms(fullCollections.pausesMs)} ms | ${JSON.stringify(result.errors)} |`;
+  const server =
+    result.serverCpuMicrosPerRequest === undefined ? 'n/a' : `${Math.round(result.serverCpuMicrosPerRequest)} µs`;
+  const threads = (result.serverThreadCpuMicrosPerRequest ?? []).map((micros) => Math.round(micros)).join(' / ');
+  const cpu = `${server} (threads ${threads}), ${Math.round(result.clientCpuPercent)}% of a core`;
+  return `| ${result.offeredCommandsPerSecond} | ${rate(result.commandsPerSecond)} | ${rate(result.queriesPerSecond)} | ${ms(all.p50)} / ${ms(all.p99)} / ${ms(all.p999)} | ${ms(result.sendDelay.p99)} ms | ≤ ${result.projectionLagP99AtMostMs} ms | ${rate(commits.count)}: p99.9 ≤ ${commits.p999AtMostMs} ms, ${commits.over5Ms} over 5 ms | ${fullCollections.count}: ${ms(fullCollections.pausesMs)} ms | ${cpu} | ${JSON.stringify(result.errors)} |`;
 }
 
 /** A built server in a fresh DATA_DIR, seeded with 20 members and 2,000 conversations over HTTP. */
@@ -184,6 +188,7 @@ async function rateSteps(
       commandsPerSecond,
       connections: commandsPerSecond === 'max' ? 32 : 64,
       commandShare,
+      serverPid: server.child.pid,
     });
     results.push(result);
     log(loadRow(result));

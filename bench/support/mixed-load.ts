@@ -10,7 +10,7 @@
  * and parses answers with http-parser-js in JavaScript. Here requests have scheduled send times and latency
  * runs from the scheduled time, queueing in the client included.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { pick, seededRandom } from '../../libs/core/src/testing/seeded-random';
 import { httpRequest } from './http-client';
 import { Pacer } from './pacer';
@@ -59,6 +59,8 @@ export interface MixedLoadOptions {
   drainSeconds?: number;
   /** Seed of the workload's random choices, for runs that can be compared. */
   randomSeed?: number;
+  /** The server's process, when it runs on this machine: its CPU time over the window is measured. */
+  serverPid?: number;
 }
 
 export interface LatencySummary {
@@ -97,6 +99,14 @@ export interface MixedLoadResult {
   fullCollections: { count: number; pausesMs: number };
   /** The load generator's own CPU over the measured window, in percent of one core. */
   clientCpuPercent: number;
+  /**
+   * The server's CPU time (all its threads) over the measured window, per answer in it, in µs; undefined
+   * without `serverPid` or off Linux. It tells the code's cost from the machine's spell: a busy neighbour
+   * lowers a peak, not this.
+   */
+  serverCpuMicrosPerRequest?: number;
+  /** The same for each of the server's five busiest threads, the main thread first. */
+  serverThreadCpuMicrosPerRequest?: number[];
   /**
    * Milliseconds from a request's scheduled time to its send (open model), counted in its latency: the load
    * generator's 1 ms timer and event loop (on the same cores as the server), and waits for a free connection.
@@ -386,9 +396,13 @@ export async function runMixedLoad(
     };
   };
   let cpuAtStart = process.cpuUsage();
+  let serverCpuAtStart: number | undefined;
+  let threadCpuAtStart = new Map<string, number>();
   const histogramsBefore = new Promise<Awaited<ReturnType<typeof scrapeHistograms>>>((resolve, reject) =>
     setTimeout(() => {
       cpuAtStart = process.cpuUsage();
+      serverCpuAtStart = processCpuMicros(options.serverPid);
+      threadCpuAtStart = threadCpuMicros(options.serverPid);
       scrapeHistograms().then(resolve, reject);
     }, warmupMs),
   );
@@ -410,6 +424,9 @@ export async function runMixedLoad(
     await new Promise((resolve) => setTimeout(resolve, warmupMs + durationMs));
   }
   const cpu = process.cpuUsage(cpuAtStart);
+  const serverCpuAtEnd = processCpuMicros(options.serverPid);
+  const threadCpuAtEnd = threadCpuMicros(options.serverPid);
+  const answeredInWindow = commandsAnswered + queriesAnswered;
 
   const drainUntil = performance.now() + drainMs;
   while ((inFlight > 0 || queueHead < queue.length) && performance.now() < drainUntil) {
@@ -447,8 +464,50 @@ export async function runMixedLoad(
       pausesMs: (after.fullCollections.seconds - before.fullCollections.seconds) * 1000,
     },
     clientCpuPercent: ((cpu.user + cpu.system) / 1000 / durationMs) * 100,
+    serverCpuMicrosPerRequest:
+      serverCpuAtStart === undefined || serverCpuAtEnd === undefined || answeredInWindow === 0
+        ? undefined
+        : (serverCpuAtEnd - serverCpuAtStart) / answeredInWindow,
+    serverThreadCpuMicrosPerRequest:
+      answeredInWindow === 0
+        ? undefined
+        : [...threadCpuAtEnd]
+            .map(([tid, micros]) => ({
+              main: tid === String(options.serverPid),
+              perRequest: (micros - (threadCpuAtStart.get(tid) ?? 0)) / answeredInWindow,
+            }))
+            .sort((a, b) => Number(b.main) - Number(a.main) || b.perRequest - a.perRequest)
+            .slice(0, 5)
+            .map((thread) => thread.perRequest),
     sendDelay: summarizeLatency(sendDelays),
   };
+}
+
+/** The CPU time a process has used, all its threads, in µs: Linux's /proc; undefined elsewhere or without a pid. */
+function processCpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime, fields 14 and 15 of proc(5)'s stat, in clock ticks (USER_HZ, 100 a second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Each thread's CPU time, in µs, by thread id. */
+function threadCpuMicros(pid: number | undefined): Map<string, number> {
+  const threads = new Map<string, number>();
+  if (pid === undefined) return threads;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+      threads.set(tid, (Number(fields[11]) + Number(fields[12])) * 10_000);
+    }
+  } catch {
+    // a thread that ended while read, or no /proc
+  }
+  return threads;
 }
 
 function commitsBetween(before: Map<number, number>, after: Map<number, number>): MixedLoadResult['commits'] {
