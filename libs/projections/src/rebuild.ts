@@ -70,8 +70,10 @@ export async function replayInto(
   const started = performance.now();
   const head = (await eventStore.headPosition()) ?? 0n;
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
+  const appliers = projections.map((projection) => projection.replay ?? projection);
+  for (const projection of projections) projection.replay?.setUp(db);
   const applyBatch = db.transaction((events: RecordedEvent[]) => {
-    for (const event of events) for (const projection of projections) projection.apply(event, db);
+    for (const event of events) for (const applier of appliers) applier.apply(event, db);
   });
   let position = 0n;
   let events = 0;
@@ -88,6 +90,9 @@ export async function replayInto(
     if (batch.length >= batchSize) flush();
   }
   flush();
+  db.transaction(() => {
+    for (const projection of projections) projection.replay?.finish(db);
+  })();
   for (const { sql } of indexes) db.exec(sql);
   for (const projection of filling) projection.fillTriggerTables?.(db);
   for (const { sql } of triggers) db.exec(sql); // the catch-up before a swap applies events one by one

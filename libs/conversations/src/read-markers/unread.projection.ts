@@ -18,12 +18,9 @@ import { StatementCache, type Projection } from '@team-inbox/projections/project
 import type { ConversationRead } from '@team-inbox/team/domain/team.events';
 import { CONVERSATION_STREAM_PREFIX, isConversationEvent } from '../domain/conversation.events';
 import { somethingHappened } from './something-happened';
+import { UnreadReplay } from './unread-replay';
+import { isConversationRead, sortablePosition } from './unread-positions';
 
-/** Digits a position is padded to, so that positions compare as text (an EventStoreDB one takes 128 bits). */
-const POSITION_DIGITS = 40;
-/** A position as the tables hold it: text that sorts as the position does. */
-export const sortablePosition = (position: bigint | string): string =>
-  position.toString().padStart(POSITION_DIGITS, '0');
 /** Sorts before every position: never read, never assigned by someone else. */
 const NEVER = '';
 
@@ -111,6 +108,15 @@ function prepare(db: Database.Database) {
       `UPDATE unread_caught_up_counts SET caught_up_count = caught_up_count - 1
        WHERE status = ? AND assignee_key = ? AND member_id IN (${CAUGHT_UP_MEMBERS})`,
     ),
+    // A count that reaches 0 is dropped: what a replay derives holds no row for it either.
+    dropZeroCounts: db.prepare<[string, string, string]>(
+      `DELETE FROM unread_caught_up_counts
+       WHERE status = ? AND assignee_key = ? AND member_id IN (${CAUGHT_UP_MEMBERS}) AND caught_up_count = 0`,
+    ),
+    dropZeroCount: db.prepare<[string, string, string]>(
+      `DELETE FROM unread_caught_up_counts
+       WHERE member_id = ? AND status = ? AND assignee_key = ? AND caught_up_count = 0`,
+    ),
     countCaughtUp: db.prepare<[string, string, string]>(
       `INSERT INTO unread_caught_up_counts (member_id, status, assignee_key, caught_up_count)
        SELECT member_id, ?, ?, 1 FROM unread_marks WHERE conversation_id = ? AND caught_up = 1
@@ -121,13 +127,11 @@ function prepare(db: Database.Database) {
 
 type Statements = ReturnType<typeof prepare>;
 
-const isConversationRead = (event: RecordedEvent): event is RecordedEvent & ConversationRead =>
-  event.type === 'ConversationRead' && event.streamId.startsWith('member-');
-
 @Injectable()
 export class UnreadProjection implements Projection {
   readonly name = 'unread';
   readonly tables = ['unread_conversations', 'unread_marks', 'unread_caught_up_counts'] as const;
+  readonly replay = new UnreadReplay();
   private readonly statements = new StatementCache(prepare);
 
   setUp(db: Database.Database): void {
@@ -158,6 +162,8 @@ export class UnreadProjection implements Projection {
         caught_up_count INTEGER NOT NULL,
         PRIMARY KEY (member_id, status, assignee_key)
       ) WITHOUT ROWID;
+      -- Counts that reached 0 before they were dropped at 0.
+      DELETE FROM unread_caught_up_counts WHERE caught_up_count = 0;
     `);
   }
 
@@ -210,18 +216,21 @@ export class UnreadProjection implements Projection {
       const [fromStatus, fromKey] = queueOf(before);
       if (fromStatus !== toStatus || fromKey !== toKey) {
         statements.uncountCaughtUp.run(fromStatus, fromKey, conversationId);
+        statements.dropZeroCounts.run(fromStatus, fromKey, conversationId);
         statements.countCaughtUp.run(toStatus, toKey, conversationId);
       }
     }
     const happened = somethingHappened(recorded);
     if (happened?.kind === 'everyone' && anyCaughtUp) {
       statements.uncountCaughtUp.run(toStatus, toKey, conversationId);
+      statements.dropZeroCounts.run(toStatus, toKey, conversationId);
       statements.nobodyCaughtUp.run(conversationId);
       statements.nobodyCaughtUpOn.run(conversationId);
     } else if (happened?.kind === 'member') {
       // Only where someone is caught up may the assignee be: then its count goes down with its mark.
       if (anyCaughtUp && statements.mark.get(conversationId, happened.memberId)?.caughtUp === 1) {
         statements.countOne.run(happened.memberId, toStatus, toKey, -1);
+        statements.dropZeroCount.run(happened.memberId, toStatus, toKey);
         statements.caughtUpMembers.run(-1, conversationId);
       }
       statements.assigned.run(conversationId, happened.memberId, position);
