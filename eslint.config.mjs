@@ -25,7 +25,7 @@ export default tseslint.config(
   },
   {
     // The web UI runs in the browser.
-    files: ['apps/inbox-web/**/*.ts'],
+    files: ['apps/inbox-web/**/*.ts', 'apps/inbox-web/**/*.tsx'],
     languageOptions: { globals: { ...globals.browser } },
   },
   {

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { ADMIN_TOKEN, Inbox } from './support/inbox';
 import { ROUTE_ROLES } from './support/route-roles';
+import { builtWebAssets } from './support/web-assets';
 
 type Identity =
   | 'no token'
@@ -223,8 +224,9 @@ describe('who gets in: every route against every kind of caller', () => {
     for (const answer of answers) expect(JSON.stringify(answer.body)).not.toMatch(/Authorization|bearer token/i);
   });
 
-  it.each(['/', '/app/main.js', '/docs', '/docs/openapi.json'])('GET %s: public, no token asked', async (path) => {
-    expect((await send(inbox.running.baseUrl, 'GET', path)).status).toBe(200);
+  it.each(['/', 'the web UI script', '/docs', '/docs/openapi.json'])('GET %s: public, no token asked', async (path) => {
+    const requested = path === 'the web UI script' ? builtWebAssets().script : path;
+    expect((await send(inbox.running.baseUrl, 'GET', requested)).status).toBe(200);
   });
 });
 

@@ -6,6 +6,7 @@
 import type { Browser } from 'playwright-core';
 import { freshPage, launchChromium } from './support/browser';
 import { Inbox } from './support/inbox';
+import { builtWebAssets } from './support/web-assets';
 
 /** What the probe touches in the page (the specs are compiled without the DOM's types). */
 interface CspProbeGlobals {
@@ -56,11 +57,11 @@ describe('security headers', () => {
     ['a refused request', 'GET', '/members', 401],
     ['a command', 'POST', '/members', 400],
     ['the web UI', 'GET', '/', 200],
-    ['its scripts', 'GET', '/app/main.js', 200],
+    ['its scripts', 'GET', 'the web UI script', 200],
     ['health', 'GET', '/health', 200],
     ['a 404', 'GET', '/no/such/route', 404],
   ])('are set on %s (%s %s)', async (_what, method, path, status) => {
-    const response = await inbox.request(method, path, {
+    const response = await inbox.request(method, path === 'the web UI script' ? builtWebAssets().script : path, {
       token: status === 401 ? null : undefined,
       body: method === 'POST' ? {} : undefined,
     });

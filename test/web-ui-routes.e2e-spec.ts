@@ -5,6 +5,7 @@ import { request as httpRequest } from 'node:http';
 import { createApp } from '../apps/inbox-api/src/create-app';
 import { Inbox } from './support/inbox';
 import { temporaryDataDir } from './support/test-app';
+import { builtWebAssets } from './support/web-assets';
 
 interface RawAnswer {
   status: number;
@@ -32,20 +33,38 @@ function rawRequest(
   });
 }
 
+/** The built page's script and stylesheet: in a path below, SCRIPT and STYLESHEET stand for them. */
+function builtAssets(): { SCRIPT: string; STYLESHEET: string } {
+  const { script, stylesheet } = builtWebAssets();
+  return { SCRIPT: script, STYLESHEET: stylesheet };
+}
+const withAssets = (path: string): string =>
+  path.replace(/SCRIPT|STYLESHEET/, (name) => builtAssets()[name as 'SCRIPT' | 'STYLESHEET']);
+
 describe('the routes behind the web UI', () => {
   let inbox: Inbox;
   beforeEach(async () => (inbox = await Inbox.start()));
   afterEach(() => inbox.stop());
 
-  it('serves the page at / and its assets under /app/, without a token', async () => {
+  it('serves the page at / and its assets under /app/, without a token; hashed assets are cached for long', async () => {
     const page = await inbox.request<string>('GET', '/', { token: null });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(page.body).toContain('<script type="module" src="/app/main.js">');
-    const script = await inbox.request<string>('GET', '/app/main.js', { token: null });
+    expect(page.headers.get('cache-control')).toBe('no-cache');
+    const { SCRIPT, STYLESHEET } = builtAssets();
+    // An external module script (the CSP allows no inline one) and a stylesheet, both under /app/assets/.
+    expect(page.body).toMatch(new RegExp(`<script type="module"[^>]*\\ssrc="${SCRIPT}">`));
+    expect(page.body).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
+    expect(page.body).toContain(`href="${STYLESHEET}"`);
+    const script = await inbox.request<string>('GET', SCRIPT, { token: null });
     expect(script.status).toBe(200);
     expect(script.headers.get('content-type')).toMatch(/javascript/);
+    expect(script.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const stylesheet = await inbox.request<string>('GET', STYLESHEET, { token: null });
+    expect(stylesheet.status).toBe(200);
+    expect(stylesheet.headers.get('content-type')).toMatch(/^text\/css/);
     expect((await inbox.request('GET', '/app/missing.js', { token: null })).status).toBe(404);
+    expect((await inbox.request('GET', '/app/assets/missing.js', { token: null })).status).toBe(404);
   });
 
   it.each(['GET', 'HEAD'])("%s /app/ (the assets' folder itself) is a 404, not a server error", async (method) => {
@@ -95,42 +114,46 @@ describe('the routes behind the web UI', () => {
     const errorOf = (answer: RawAnswer) => JSON.parse(answer.text) as Record<string, unknown>;
 
     it.each([
-      ['a failed If-Match', '/app/main.js', { 'if-match': '"x"' }, 412, /If-Match or If-Unmodified-Since/],
+      ['a failed If-Match', 'SCRIPT', { 'if-match': '"x"' }, 412, /If-Match or If-Unmodified-Since/],
       [
         'a failed If-Unmodified-Since',
-        '/app/main.js',
+        'SCRIPT',
         { 'if-unmodified-since': 'Thu, 01 Jan 1970 00:00:00 GMT' },
         412,
         /If-Match or If-Unmodified-Since/,
       ],
-      ['a Range past the end', '/app/styles.css', { range: 'bytes=999999-' }, 416, /Range bytes=999999- lies outside/],
+      ['a Range past the end', 'STYLESHEET', { range: 'bytes=999999-' }, 416, /Range bytes=999999- lies outside/],
       ['a NUL byte', '/app/%00', {}, 400, /NUL byte/],
-      ['an escaped slash', '/app/main.js%2f', {}, 400, /escaped slash/],
+      ['an escaped slash', 'SCRIPT%2f', {}, 400, /escaped slash/],
       ['a "." segment', '/app/.', {}, 403, /a "\." segment/],
       ['an empty segment', '/app//etc/passwd', {}, 403, /an empty segment/],
       ['".." segments, escaped', '/app/%2e%2e/%2e%2e/package.json', {}, 403, /a "\.\." segment/],
       ['".." segments', '/app/../../package.json', {}, 403, /a "\.\." segment/],
-    ])('%s: its own status and a message naming it, never a 500', async (_case, path, headers, status, message) => {
-      const answer = await rawRequest(inbox.running.baseUrl, 'GET', path, headers);
-      expect({ path, status: answer.status }).toEqual({ path, status });
-      expect(answer.headers['content-type']).toMatch(/^application\/json/);
-      expect(errorOf(answer)).toEqual({
-        statusCode: status,
-        error: expect.any(String),
-        message: expect.stringMatching(message),
-      });
-      // Nothing of the project beside dist/web.
-      expect(answer.text).not.toContain('"name": "team-inbox"');
-      if (status === 416) expect(answer.headers['content-range']).toMatch(/^bytes \*\/\d+$/);
-    });
+    ])(
+      '%s: its own status and a message naming it, never a 500',
+      async (_case, pathOrAsset, headers, status, message) => {
+        const path = withAssets(pathOrAsset);
+        const answer = await rawRequest(inbox.running.baseUrl, 'GET', path, headers);
+        expect({ path, status: answer.status }).toEqual({ path, status });
+        expect(answer.headers['content-type']).toMatch(/^application\/json/);
+        expect(errorOf(answer)).toEqual({
+          statusCode: status,
+          error: expect.any(String),
+          message: expect.stringMatching(message),
+        });
+        // Nothing of the project beside dist/web.
+        expect(answer.text).not.toContain('"name": "team-inbox"');
+        if (status === 416) expect(answer.headers['content-range']).toMatch(/^bytes \*\/\d+$/);
+      },
+    );
 
     it('HEAD with a failed If-Match is 412 too', async () => {
-      const answer = await rawRequest(inbox.running.baseUrl, 'HEAD', '/app/main.js', { 'if-match': '"x"' });
+      const answer = await rawRequest(inbox.running.baseUrl, 'HEAD', builtAssets().SCRIPT, { 'if-match': '"x"' });
       expect(answer.status).toBe(412);
     });
 
     it('a range inside the file is still served (206)', async () => {
-      const answer = await rawRequest(inbox.running.baseUrl, 'GET', '/app/main.js', { range: 'bytes=0-5' });
+      const answer = await rawRequest(inbox.running.baseUrl, 'GET', builtAssets().SCRIPT, { range: 'bytes=0-5' });
       expect(answer.status).toBe(206);
       expect(answer.text).toHaveLength(6);
     });

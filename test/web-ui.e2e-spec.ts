@@ -1,12 +1,13 @@
 /**
  * The inbox web UI in a real browser (Debian's Chromium through playwright-core) against the real app: sign
  * in, the views and their counts, assign, reply, close, a customer reopening live, a collision, the keyboard,
- * and the screenshots in docs/screenshots. Elements are found by role and accessible name, as a screen reader
- * user would find them, so a spec fails where the UI stops saying what it does.
+ * and the screenshots in docs/screenshots (`npm run screenshots` takes them alone). Elements are found by role
+ * and accessible name, as a screen reader user would find them, so a spec fails where the UI stops saying what
+ * it does.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import {
   DESKTOP,
   PHONE,
@@ -14,69 +15,25 @@ import {
   expectGone,
   expectText,
   expectVisible,
-  freshPage,
   isFocused,
   launchChromium,
   pngSize,
   tabTo,
-  type PageGlobals,
   type Viewport,
 } from './support/browser';
 import { LiveFeed } from '@team-inbox/inbox-views';
 import { Inbox, type Conversation, type Member } from './support/inbox';
+import { WebUiCast, expectNotReloaded, markDocument, sessionValues, showView, ui, type Ui } from './support/web-ui';
 
 const TEST_TIMEOUT_MS = 30_000;
 const SCREENSHOTS = join(__dirname, '..', 'docs', 'screenshots');
-
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** The page's parts, by role and accessible name (the UI contract). */
-function ui(page: Page) {
-  const region = page.getByRole('region', { name: 'Conversation', exact: true });
-  const list = page.getByRole('list', { name: 'Conversations', exact: true });
-  const menu = page.getByRole('menu');
-  return {
-    page,
-    tabs: page.getByRole('tablist', { name: 'Views', exact: true }),
-    tab: (view: string, count?: number) =>
-      page
-        .getByRole('tablist', { name: 'Views', exact: true })
-        .getByRole(
-          'tab',
-          count === undefined ? { name: new RegExp(`^${view} \\d+$`) } : { name: `${view} ${count}`, exact: true },
-        ),
-    list,
-    /** The conversation's button in the list; `state` is "Unassigned", "Assigned to NAME" or "Closed". */
-    item: (subject: string, state?: string, customer = 'Ada') =>
-      list.getByRole('listitem').getByRole('button', {
-        name: new RegExp(
-          `^${escapeRegExp(subject)} · ${escapeRegExp(customer)} · ${state ? escapeRegExp(state) : '.+'}$`,
-        ),
-      }),
-    anyItem: (subject: string) =>
-      list.getByRole('listitem').getByRole('button', { name: new RegExp(`^${escapeRegExp(subject)} · `) }),
-    region,
-    heading: (subject: string) => region.getByRole('heading', { level: 2, name: subject, exact: true }),
-    status: region.getByRole('status'),
-    alert: region.getByRole('alert'),
-    button: (name: string) => region.getByRole('button', { name, exact: true }),
-    menu,
-    menuItem: (name: string) => menu.getByRole('menuitem', { name, exact: true }),
-    assignToMenu: page.getByRole('menu', { name: 'Assign to', exact: true }),
-    messages: region.getByRole('list', { name: 'Messages', exact: true }).getByRole('listitem'),
-    timeline: region.getByRole('list', { name: 'Timeline', exact: true }).getByRole('listitem'),
-    reply: region.getByRole('textbox', { name: 'Reply', exact: true }),
-  };
-}
-type Ui = ReturnType<typeof ui>;
 
 describe('the inbox web UI', () => {
   let browser: Browser;
   let inbox: Inbox;
   let alice: Member;
   let bob: Member;
-  let chat: { id: string; token: string };
-  let contexts: BrowserContext[] = [];
+  let cast: WebUiCast;
 
   beforeAll(async () => {
     browser = await launchChromium();
@@ -89,109 +46,25 @@ describe('the inbox web UI', () => {
     inbox = await Inbox.start();
     alice = await inbox.addMember('Alice');
     bob = await inbox.addMember('Bob');
-    chat = await inbox.addIntegration('Chat widget');
+    cast = new WebUiCast(browser, inbox, await inbox.addIntegration('Chat widget'), inbox.running.baseUrl);
   }, TEST_TIMEOUT_MS);
   afterEach(async () => {
-    await Promise.all(contexts.map((context) => context.close()));
-    contexts = [];
+    await cast?.closeContexts();
     await inbox?.stop();
   }, TEST_TIMEOUT_MS);
 
-  // ----- the API side of each story -----
-
-  async function converse(
-    subject: string,
-    customer = 'Ada',
-    body = 'Hello, where is my order?',
-  ): Promise<Conversation> {
-    const customerId = `customer-${customer.toLowerCase()}-${Math.random().toString(36).slice(2, 8)}`;
-    const response = await inbox.request<Conversation>('POST', '/conversations', {
-      token: chat.token,
-      body: {
-        customer: { id: customerId, name: customer, email: `${customer.toLowerCase()}@example.com` },
-        subject,
-        body,
-      },
-    });
-    if (response.status !== 201) throw new Error(`Could not start "${subject}": ${JSON.stringify(response.body)}`);
-    return response.body;
-  }
-
-  async function command(
-    member: Member,
-    id: string,
-    action: 'assign' | 'unassign' | 'close' | 'reopen',
-    body?: unknown,
-  ): Promise<Conversation> {
-    const response = await inbox.request<Conversation>('POST', `/conversations/${id}/${action}`, {
-      token: member.token,
-      body,
-    });
-    if (response.status !== 200) throw new Error(`${action} failed: ${JSON.stringify(response.body)}`);
-    return response.body;
-  }
-
-  const assign = (by: Member, id: string, to: Member | 'me') =>
-    command(by, id, 'assign', { assigneeId: to === 'me' ? 'me' : to.id });
-
-  async function details(id: string): Promise<Conversation> {
-    const response = await inbox.request<Conversation>('GET', `/conversations/${id}`, { token: alice.token });
-    expect(response.status).toBe(200);
-    return response.body;
-  }
-
-  // ----- the browser side -----
-
-  async function openPage(viewport: Viewport = DESKTOP): Promise<Page> {
-    const { context, page } = await freshPage(browser, viewport);
-    contexts.push(context);
-    return page;
-  }
-
-  /** A fresh browser context signed in as `member`; `beforeLoad` runs before the page is loaded. */
-  async function signIn(
-    member: Member,
-    options: { viewport?: Viewport; beforeLoad?: (page: Page) => Promise<void> } = {},
-  ): Promise<Ui> {
-    const page = await openPage(options.viewport);
-    await options.beforeLoad?.(page);
-    await page.goto(`${inbox.running.baseUrl}/`);
-    await page.getByRole('textbox', { name: 'Member token', exact: true }).fill(member.token);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await expectVisible(page.getByText(`Signed in as ${member.name}`, { exact: true }));
-    return ui(page);
-  }
-
-  async function showView(view: Ui, name: string): Promise<void> {
-    await view.tab(name).click();
-    await eventually(
-      `the ${name} tab to be selected`,
-      () => view.tab(name).getAttribute('aria-selected'),
-      (selected) => selected === 'true',
-    );
-  }
+  const converse = (subject: string, customer?: string, body?: string) => cast.converse(subject, customer, body);
+  const command = (member: Member, id: string, action: 'assign' | 'unassign' | 'close' | 'reopen', body?: unknown) =>
+    cast.command(member, id, action, body);
+  const assign = (by: Member, id: string, to: Member | 'me') => cast.assign(by, id, to);
+  const details = (id: string) => cast.details(id, alice);
+  const openPage = (viewport?: Viewport) => cast.openPage(viewport);
+  const signIn = (member: Member, options?: Parameters<WebUiCast['signIn']>[1]) => cast.signIn(member, options);
 
   async function open(view: Ui, subject: string): Promise<void> {
     await view.item(subject).click();
     await expectVisible(view.heading(subject));
   }
-
-  /** Marks the document, so that a later check can tell it was not reloaded. */
-  async function markDocument(page: Page): Promise<void> {
-    await page.evaluate(() => {
-      (globalThis as { notReloaded?: boolean }).notReloaded = true;
-    });
-  }
-  async function expectNotReloaded(page: Page): Promise<void> {
-    expect(await page.evaluate(() => (globalThis as { notReloaded?: boolean }).notReloaded)).toBe(true);
-  }
-
-  /** Every value in the tab's sessionStorage. */
-  const sessionValues = (page: Page): Promise<Array<string | null>> =>
-    page.evaluate(() => {
-      const storage = (globalThis as unknown as PageGlobals).sessionStorage;
-      return Array.from({ length: storage.length }, (_, i) => storage.getItem(storage.key(i) ?? ''));
-    });
 
   // ----- the specs -----
 
@@ -301,11 +174,26 @@ describe('the inbox web UI', () => {
       await aliceView.menuItem('Assign…').click();
       const assignTo = aliceView.assignToMenu;
       await expectVisible(assignTo);
-      expect(await assignTo.getByRole('menuitem').allInnerTexts()).toEqual(['Alice', 'Bob']);
+      // Every member who can be assigned, the reader marked "(you)", the current assignee ticked.
+      const choices = assignTo.getByRole('menuitemradio');
+      const checked = (items: unknown[]) =>
+        items.map((item) => (item as { getAttribute(name: string): string | null }).getAttribute('aria-checked'));
+      expect(await choices.evaluateAll(checked)).toEqual(['true', 'false']);
+      expect(
+        await Promise.all([
+          assignTo.getByRole('menuitemradio', { name: 'Alice (you)', exact: true }).count(),
+          assignTo.getByRole('menuitemradio', { name: 'Bob', exact: true }).count(),
+          choices.count(),
+        ]),
+      ).toEqual([1, 1, 2]);
+      expect((await choices.allInnerTexts()).map((text) => text.replace(/\s*\n\s*/g, ' '))).toEqual([
+        '✓ Alice (you)',
+        'Bob',
+      ]);
 
       const bobsItem = bobView.item('Exchange for a larger size', 'Assigned to Bob');
       const clickedAt = Date.now();
-      await assignTo.getByRole('menuitem', { name: 'Bob', exact: true }).click();
+      await assignTo.getByRole('menuitemradio', { name: 'Bob', exact: true }).click();
       await bobsItem.waitFor({ state: 'visible', timeout: 1_000 });
       const elapsed = Date.now() - clickedAt;
       expect(elapsed).toBeLessThanOrEqual(1_000);
@@ -356,7 +244,7 @@ describe('the inbox web UI', () => {
       const conversation = await converse('A long story', 'Ada', line(1));
       for (let n = 2; n <= 60; n++) {
         const response = await inbox.request('POST', `/conversations/${conversation.id}/messages`, {
-          token: chat.token,
+          token: cast.chat.token,
           body: { body: line(n) },
         });
         expect(response.status).toBe(201);
@@ -376,7 +264,7 @@ describe('the inbox web UI', () => {
 
       // A message arriving live: the earlier ones stay shown, the new one after them.
       await inbox.request('POST', `/conversations/${conversation.id}/messages`, {
-        token: chat.token,
+        token: cast.chat.token,
         body: { body: line(61) },
       });
       await eventually('the 61st message', shownLines, (lines) => lines.length === 61);
@@ -386,7 +274,7 @@ describe('the inbox web UI', () => {
   );
 
   it(
-    'Close takes it out of the Inbox and lists it under Closed',
+    'Close takes it out of the Inbox, moves on to the next conversation, and lists it under Closed',
     async () => {
       const conversation = await converse('Wrong colour delivered');
       await converse('Gift wrapping?', 'Grace');
@@ -399,10 +287,8 @@ describe('the inbox web UI', () => {
 
       await view.button('Close').click();
 
-      await expectText('the status', view.status, /^Closed · Assigned to Alice$/);
-      await expectVisible(view.button('Reopen'));
-      await expectGone('"Close"', view.button('Close'));
-      await expectVisible(view.timeline.filter({ hasText: 'Alice closed it' }));
+      // On to the next conversation of the Inbox, the closed one gone from it.
+      await expectVisible(view.heading('Gift wrapping?'));
       await expectGone('the closed conversation in the Inbox', view.anyItem('Wrong colour delivered'));
       await expectVisible(view.item('Gift wrapping?', 'Unassigned', 'Grace'));
       await expectVisible(view.tab('Inbox', 1));
@@ -411,6 +297,11 @@ describe('the inbox web UI', () => {
       await showView(view, 'Closed');
       await expectVisible(view.item('Wrong colour delivered', 'Closed'));
       expect(await view.list.getByRole('listitem').count()).toBe(1);
+      await open(view, 'Wrong colour delivered');
+      await expectText('the status', view.status, /^Closed · Assigned to Alice$/);
+      await expectVisible(view.button('Reopen'));
+      await expectGone('"Close"', view.button('Close'));
+      await expectVisible(view.timeline.filter({ hasText: 'Alice closed it' }));
       expect((await details(conversation.id)).status).toBe('closed');
     },
     TEST_TIMEOUT_MS,
@@ -431,7 +322,7 @@ describe('the inbox web UI', () => {
       await markDocument(view.page);
 
       const posted = await inbox.request<Conversation>('POST', `/conversations/${conversation.id}/messages`, {
-        token: chat.token,
+        token: cast.chat.token,
         body: { body: 'Sorry, I still have not received it.' },
       });
       expect(posted.status).toBe(201);
@@ -563,7 +454,7 @@ describe('the inbox web UI', () => {
         body: { body: 'Sorry about that, Ada! I am checking with the carrier now.' },
       });
       const store = await inbox.request<{ conversationId: string }>('POST', '/store-events', {
-        token: chat.token,
+        token: cast.chat.token,
         body: {
           id: 'order-1042-refunded',
           type: 'order.refund_requested',
@@ -574,7 +465,7 @@ describe('the inbox web UI', () => {
       });
       expect(store).toMatchObject({ status: 202, body: { conversationId: parcel.id } });
       await inbox.request('POST', `/conversations/${parcel.id}/messages`, {
-        token: chat.token,
+        token: cast.chat.token,
         body: { body: 'If it does not come by Friday, could I have a refund instead?' },
       });
       const size = await converse(

@@ -2,7 +2,7 @@
  * A conversation as the pane shows it: the most recent page of its messages and of its timeline, plus
  * whatever earlier pages the reader asked for, kept across refreshes.
  */
-import type { Details, Message, TimelineEntry } from './api.js';
+import type { Details, Message, TimelineEntry } from './api';
 
 /** Timeline entries carry no id; an entry's JSON is the same each time the server sends it. */
 export const timelineKey = (entry: TimelineEntry): string => JSON.stringify(entry);

@@ -1,5 +1,5 @@
-/** Words for what happened: the timeline's lines, and the notice when someone else acted first. */
-import type { Actor, Details, Member, Message, TimelineEntry } from './api.js';
+/** Words for what happened: the timeline's lines, names as the reader knows them, and the collision notice. */
+import type { Actor, Customer, Details, Member, Message, TimelineEntry } from './api';
 import { timelineKey } from './conversation-pages.js';
 
 export class Names {
@@ -32,14 +32,31 @@ export class Names {
   }
 }
 
+/** The customer as a person: their name, else their email; never a store's or channel's raw customer id. */
+export function customerLabel(customer: Customer): string {
+  return customer.name ?? customer.email ?? 'Unknown customer';
+}
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
 export function describeEntry(entry: TimelineEntry, names: Names): string {
   const who = names.actor(entry.actor);
   switch (entry.type) {
-    case 'assigned':
-      return `${who} assigned it to ${names.member(entry.assigneeId as string)}${entry.reason === 'replied' ? ' by replying' : ''}`;
+    case 'assigned': {
+      const assignee = text(entry.assigneeId);
+      const previous = text(entry.previousAssigneeId);
+      const byReplying = entry.reason === 'replied' ? ' by replying' : '';
+      // Taken from someone: the reader should know whose it was.
+      if (previous && previous !== entry.actor.id) {
+        return assignee === entry.actor.id
+          ? `${who} took it from ${names.member(previous)}${byReplying}`
+          : `${who} assigned it to ${names.member(assignee)}, taking it from ${names.member(previous)}`;
+      }
+      return `${who} assigned it to ${names.member(assignee)}${byReplying}`;
+    }
     case 'unassigned':
       return entry.reason === 'member_removed'
-        ? `Unassigned: ${names.member(entry.previousAssigneeId as string)} left the team`
+        ? `Unassigned: ${names.member(text(entry.previousAssigneeId))} left the team`
         : `${who} unassigned it`;
     case 'closed':
       return `${who} closed it`;

@@ -12,7 +12,7 @@ export interface LiveHandlers {
 }
 
 const FIRST_RETRY_MS = 500;
-const MAX_RETRY_MS = 10_000;
+const MAX_RETRY_MS = 4_000;
 
 export function followChanges(token: string, handlers: LiveHandlers, signal: AbortSignal): void {
   let lastEventId: string | undefined;

@@ -1,7 +1,9 @@
 /**
- * The inbox web UI (apps/inbox-web, built into dist/web by `npm run build:web`): `GET /` is its page and
- * `/app/…` its scripts and styles. Public, as any page is: everything it shows comes from the API, which
- * asks for the member's token.
+ * The inbox web UI (apps/inbox-web, built by Vite into dist/web by `npm run build:web`): `GET /` is its page
+ * and `/app/…` its scripts and styles. Public, as any page is: everything it shows comes from the API, which
+ * asks for the member's token. The page is never cached without asking (`no-cache`), so a new build is picked
+ * up at once; the assets under `/app/assets/` are named by their content's hash, so they are cached for a
+ * year and never asked again.
  *
  * Every answer under `/app/` other than a file is API.md's JSON error naming the problem, never a 500: a
  * path that is not a plain file name under `/app/` is refused before the static plugin sees it (400 for
@@ -17,6 +19,9 @@ import { STATUS_CODES } from 'node:http';
 import { dirname, join } from 'node:path';
 
 const ASSETS_PREFIX = '/app/';
+/** Where Vite puts the files it names by their content's hash. */
+const HASHED_ASSETS_PREFIX = '/app/assets/';
+const HASHED_ASSET_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 /** How much of a path an error message repeats. */
 const SHOWN_PATH_CHARACTERS = 200;
 
@@ -36,6 +41,11 @@ export async function registerWebUi(fastify: FastifyInstance, root = webRoot()):
       else if (refusal) sendError(reply, refusal.status, refusal.message);
       else if (!existsSync(root)) sendError(reply, 503, NOT_BUILT);
       else done();
+    });
+    assets.addHook('onSend', (request, reply, payload, done) => {
+      const hashed = request.url.startsWith(HASHED_ASSETS_PREFIX) && reply.statusCode < 400;
+      if (hashed) reply.header('cache-control', HASHED_ASSET_CACHE_CONTROL);
+      done(null, payload);
     });
     // Inherited by the static plugin's route, whose errors would otherwise reach the client as a 500.
     assets.setErrorHandler((error: FastifyError, request, reply) => answerStaticError(error, request, reply));
