@@ -13,7 +13,7 @@ import { Injectable } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '@team-inbox/event-store';
 // From the file, not the library's index: the projector's worker thread loads this without Nest's modules.
-import { StatementCache, type Projection } from '@team-inbox/projections/projection';
+import { StatementCache, type Projection, type ReplayStrategy } from '@team-inbox/projections/projection';
 import { CONVERSATION_STREAM_PREFIX, isConversationEvent } from './domain/conversation.events';
 
 /** The full-text index, and the table of text it indexes. */
@@ -71,7 +71,6 @@ const GUARD = 'WHERE conversation_id = ? AND applied_revision < ?'; // a redeliv
 export const SEARCHED_CHARACTERS = 32 * 1024;
 
 function prepare(db: Database.Database) {
-  // Each piece of text is bound with a line break before it: the words of two messages never run together.
   const append = (column: (typeof SEARCH_COLUMNS)[number]) => {
     const room = `${SEARCHED_CHARACTERS} - length(${column})`;
     const grow = db.prepare<[string, number, string, number]>(
@@ -110,11 +109,141 @@ export function storeEventDetailsText(details: unknown): string {
     .join(' ');
 }
 
+/** A conversation's row as a replay holds it before it is written. */
+interface PendingRow {
+  doc: number;
+  revision: number;
+  subject: string;
+  customer: string;
+  messages: string;
+  storeEvents: string;
+}
+
+/** Characters of text a replay holds before it writes the rows it has held longest. */
+const REPLAY_HELD_CHARACTERS = 16 * 1024 * 1024;
+
+/**
+ * The text table as a replay builds it. Event by event, each message rewrites its conversation's row (the
+ * text so far and a piece more). Replayed, a conversation's row is held in memory from its start and
+ * written once: when the rows held come to `REPLAY_HELD_CHARACTERS`, those held longest are written, and the
+ * pieces of their conversations that come after are appended to the written rows, as the projection does.
+ * Rows take the ids the projection gives them, one a conversation in the order they start.
+ */
+export class ConversationSearchReplay implements ReplayStrategy {
+  private held = new Map<string, PendingRow>();
+  private heldCharacters = 0;
+  private nextDoc = 1;
+  private readonly projection: ConversationSearchProjection;
+  private readonly insert = new StatementCache((db) =>
+    db.prepare<[number, string, number, string, string, string, string]>(
+      `INSERT INTO ${CONVERSATION_SEARCH_TEXT} (doc, conversation_id, applied_revision, ${columns})
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ),
+  );
+
+  constructor(
+    projection: ConversationSearchProjection,
+    /** Characters of text held before the rows held longest are written. */
+    private readonly heldCharactersAtMost = REPLAY_HELD_CHARACTERS,
+  ) {
+    this.projection = projection;
+  }
+
+  setUp(db: Database.Database): void {
+    this.held = new Map();
+    this.heldCharacters = 0;
+    this.nextDoc =
+      (db.prepare<[], { last: number | null }>(`SELECT max(doc) AS last FROM ${CONVERSATION_SEARCH_TEXT}`).get()
+        ?.last ?? 0) + 1;
+  }
+
+  apply(recorded: RecordedEvent, db: Database.Database): void {
+    if (!recorded.streamId.startsWith(CONVERSATION_STREAM_PREFIX) || !isConversationEvent(recorded)) return;
+    const event = recorded;
+    const id = event.data.conversationId;
+    const revision = Number(recorded.revision);
+    if (event.type === 'ConversationStarted') {
+      const { customer, subject } = event.data;
+      const row: PendingRow = {
+        doc: this.nextDoc++,
+        revision,
+        subject: subject ?? '',
+        customer: customerTextOf(customer),
+        messages: '',
+        storeEvents: '',
+      };
+      this.held.set(id, row);
+      this.heldCharacters += row.subject.length + row.customer.length;
+      this.writeHeldLongest(db);
+      return;
+    }
+    const row = this.held.get(id);
+    if (!row) {
+      this.projection.apply(recorded, db); // written already, or never started: as the projection does
+      return;
+    }
+    if (event.type === 'MessageSent') {
+      const before = row.messages.length;
+      row.messages = appendSearched(row.messages, messagePiece(event.data.body));
+      this.heldCharacters += row.messages.length - before;
+    } else if (event.type === 'StoreEventRecorded') {
+      const before = row.storeEvents.length;
+      row.storeEvents = appendSearched(row.storeEvents, storeEventPiece(event.data.summary, event.data.details));
+      this.heldCharacters += row.storeEvents.length - before;
+    } else {
+      return;
+    }
+    row.revision = revision;
+    this.writeHeldLongest(db);
+  }
+
+  finish(db: Database.Database): void {
+    for (const id of [...this.held.keys()]) this.write(id, db);
+  }
+
+  private writeHeldLongest(db: Database.Database): void {
+    for (const id of this.held.keys()) {
+      if (this.heldCharacters <= this.heldCharactersAtMost) return;
+      this.write(id, db);
+    }
+  }
+
+  private write(id: string, db: Database.Database): void {
+    const row = this.held.get(id)!;
+    this.held.delete(id);
+    this.heldCharacters -= row.subject.length + row.customer.length + row.messages.length + row.storeEvents.length;
+    this.insert.for(db).run(row.doc, id, row.revision, row.subject, row.customer, row.messages, row.storeEvents);
+  }
+}
+
+/** Each piece of text is bound with a line break before it: the words of two messages never run together. */
+const messagePiece = (body: string): string => `\n${body}`;
+// `details` came with API.md 1.1: events recorded before it have none.
+const storeEventPiece = (summary: string, details: unknown): string => `\n${summary} ${storeEventDetailsText(details)}`;
+const customerTextOf = (customer: { name: string | null; email: string | null }): string =>
+  [customer.name, customer.email].filter((part) => part !== null).join(' ');
+
+/**
+ * `text` and `piece` joined, cut to the first `SEARCHED_CHARACTERS` characters, as the projection's
+ * statements do in SQL, whose characters are code points: a pair of UTF-16 surrogates is one.
+ */
+function appendSearched(text: string, piece: string): string {
+  const joined = text + piece;
+  if (joined.length <= SEARCHED_CHARACTERS) return joined;
+  let end = 0;
+  for (let characters = 0; characters < SEARCHED_CHARACTERS && end < joined.length; characters++) {
+    const code = joined.charCodeAt(end);
+    end += code >= 0xd800 && code <= 0xdbff && end + 1 < joined.length ? 2 : 1;
+  }
+  return joined.slice(0, end);
+}
+
 @Injectable()
 export class ConversationSearchProjection implements Projection {
   readonly name = 'conversation-search';
   /** The index is not a table of its own here: it is rebuilt from the text (`fillTriggerTables`). */
   readonly tables = [CONVERSATION_SEARCH_TEXT] as const;
+  readonly replay: ReplayStrategy = new ConversationSearchReplay(this);
   private readonly statements = new StatementCache(prepare);
 
   setUp(db: Database.Database): void {
@@ -133,21 +262,15 @@ export class ConversationSearchProjection implements Projection {
     const revision = Number(recorded.revision);
     const statements = this.statements.for(db);
     switch (event.type) {
-      case 'ConversationStarted': {
-        const { customer, subject } = event.data;
-        const customerText = [customer.name, customer.email].filter((part) => part !== null).join(' ');
-        statements.start.run(id, revision, subject ?? '', customerText);
+      case 'ConversationStarted':
+        statements.start.run(id, revision, event.data.subject ?? '', customerTextOf(event.data.customer));
         return;
-      }
       case 'MessageSent':
-        statements.message(`\n${event.data.body}`, id, revision);
+        statements.message(messagePiece(event.data.body), id, revision);
         return;
-      case 'StoreEventRecorded': {
-        // `details` came with API.md 1.1: events recorded before it have none.
-        const details = storeEventDetailsText(event.data.details);
-        statements.storeEvent(`\n${event.data.summary} ${details}`, id, revision);
+      case 'StoreEventRecorded':
+        statements.storeEvent(storeEventPiece(event.data.summary, event.data.details), id, revision);
         return;
-      }
       default:
         return;
     }
