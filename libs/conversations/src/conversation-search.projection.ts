@@ -125,8 +125,8 @@ const REPLAY_HELD_CHARACTERS = 16 * 1024 * 1024;
 /**
  * The text table as a replay builds it. Event by event, each message rewrites its conversation's row (the
  * text so far and a piece more). Replayed, a conversation's row is held in memory from its start and
- * written once: when the rows held come to `REPLAY_HELD_CHARACTERS`, those held longest are written, and the
- * pieces of their conversations that come after are appended to the written rows, as the projection does.
+ * written once: when the rows held come to `REPLAY_HELD_CHARACTERS`, those held longest are written (to half
+ * of it, together and in key order), and the pieces of their conversations that come after are appended to the written rows, as the projection does.
  * Rows take the ids the projection gives them, one a conversation in the order they start.
  */
 export class ConversationSearchReplay implements ReplayStrategy {
@@ -198,23 +198,33 @@ export class ConversationSearchReplay implements ReplayStrategy {
   }
 
   finish(db: Database.Database): void {
-    for (const id of [...this.held.keys()]) this.write(id, db);
+    // In key order: each row lands beside the one before it in the table's index of ids.
+    for (const id of [...this.held.keys()].sort()) this.write(id, db);
   }
 
+  /** Past the bound, the rows held longest, until half of it is held: together, in key order. */
   private writeHeldLongest(db: Database.Database): void {
-    for (const id of this.held.keys()) {
-      if (this.heldCharacters <= this.heldCharactersAtMost) return;
-      this.write(id, db);
+    if (this.heldCharacters <= this.heldCharactersAtMost) return;
+    const longest: string[] = [];
+    let characters = this.heldCharacters;
+    for (const [id, row] of this.held) {
+      if (characters <= this.heldCharactersAtMost / 2) break;
+      longest.push(id);
+      characters -= heldCharactersOf(row);
     }
+    for (const id of longest.sort()) this.write(id, db);
   }
 
   private write(id: string, db: Database.Database): void {
     const row = this.held.get(id)!;
     this.held.delete(id);
-    this.heldCharacters -= row.subject.length + row.customer.length + row.messages.length + row.storeEvents.length;
+    this.heldCharacters -= heldCharactersOf(row);
     this.insert.for(db).run(row.doc, id, row.revision, row.subject, row.customer, row.messages, row.storeEvents);
   }
 }
+
+const heldCharactersOf = (row: PendingRow): number =>
+  row.subject.length + row.customer.length + row.messages.length + row.storeEvents.length;
 
 /** Each piece of text is bound with a line break before it: the words of two messages never run together. */
 const messagePiece = (body: string): string => `\n${body}`;

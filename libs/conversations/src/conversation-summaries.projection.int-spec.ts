@@ -4,12 +4,13 @@
  */
 import type { JsonObject, RecordedEvent } from '@team-inbox/event-store';
 import { InMemoryEventStore } from '@team-inbox/event-store/in-memory/in-memory-event-store';
+import type { Projection } from '@team-inbox/projections/projection';
 import { replayInto } from '@team-inbox/projections/rebuild';
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConversationSummariesProjection } from './conversation-summaries.projection';
+import { ConversationSummariesProjection, ConversationSummariesReplay } from './conversation-summaries.projection';
 import { conversationStreamId } from './domain/conversation.events';
 
 const CONVERSATION = '6d1f3a52-9a7e-4c57-8f1e-0c2b6f0d7a11';
@@ -125,6 +126,51 @@ describe('the open counts per assignee', () => {
         .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY 1")
         .all();
       expect(triggers.map((trigger) => trigger.name)).toEqual(['open_counts_on_insert', 'open_counts_on_update']);
+    } finally {
+      replayed.db.close();
+    }
+  });
+
+  it.each([
+    ['held until the end', Number.MAX_SAFE_INTEGER],
+    ['written early and updated', 1],
+  ])('are replayed into the same rows as the projection keeps, summaries %s', async (_, heldRows) => {
+    const steps: Step[] = [
+      ...HISTORY,
+      {
+        conversationId: OTHER,
+        type: 'MessageSent',
+        data: { conversationId: OTHER, messageId: 'm-1', author: { type: 'customer' }, body: 'Still waiting' },
+      },
+    ];
+    const events = recordedHistory(steps);
+    const live = new ConversationSummariesProjection();
+    live.setUp(db);
+    applyAll(live, events);
+    const store = new InMemoryEventStore();
+    for (const event of events) {
+      await store.append(
+        event.streamId,
+        [{ id: event.id, type: event.type, data: event.data, metadata: event.metadata }],
+        { expectedRevision: event.revision === 0n ? 'no_stream' : event.revision - 1n },
+      );
+    }
+    const projection = new ConversationSummariesProjection();
+    const holding: Projection = {
+      name: projection.name,
+      tables: projection.tables,
+      setUp: (target) => projection.setUp(target),
+      apply: (event, target) => projection.apply(event, target),
+      fillTriggerTables: (target) => projection.fillTriggerTables(target),
+      replay: new ConversationSummariesReplay(projection, heldRows),
+    };
+    const replayed = await replayInto(join(dir, 'replayed.sqlite'), store, [holding]);
+    try {
+      const rows = (target: Database.Database) =>
+        target.prepare('SELECT * FROM conversation_summaries ORDER BY id').all();
+      expect(rows(db)).toHaveLength(2);
+      expect(rows(replayed.db)).toEqual(rows(db));
+      expect(openCounts(replayed.db)).toEqual(openCounts(db));
     } finally {
       replayed.db.close();
     }

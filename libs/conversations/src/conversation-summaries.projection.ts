@@ -8,7 +8,7 @@ import type Database from 'better-sqlite3';
 import { readEventMetadata } from '@team-inbox/core';
 import type { RecordedEvent } from '@team-inbox/event-store';
 // From the file, not the library's index: the projector's worker thread loads this without Nest's modules.
-import { StatementCache, type Projection } from '@team-inbox/projections/projection';
+import { StatementCache, type Projection, type ReplayStrategy } from '@team-inbox/projections/projection';
 import { CONVERSATION_STREAM_PREFIX, isConversationEvent } from './domain/conversation.events';
 import { previewOf } from './domain/conversation.view';
 import { SUMMARY_COLUMN_DEFINITIONS, type SummaryColumnName } from './summary-contract';
@@ -82,10 +82,143 @@ function prepare(db: Database.Database) {
   };
 }
 
+/** A conversation's row as a replay holds it before it is written: `ON_START`'s columns, in its order. */
+interface HeldSummary {
+  subject: string | null;
+  customerId: string;
+  customerName: string | null;
+  customerEmail: string | null;
+  status: 'open' | 'closed';
+  assigneeId: string | null;
+  lastActivityAt: string;
+  lastMessagePreview: string | null;
+  messageCount: number;
+  revision: number;
+  position: string;
+}
+
+/** Rows a replay holds before it writes those it has held longest. */
+const REPLAY_HELD_ROWS = 50_000;
+
+/**
+ * The summaries as a replay builds them. Event by event, each event updates its conversation's row, at a
+ * random place in the table. Replayed, a row is held in memory from its conversation's start and written
+ * once: when more than `REPLAY_HELD_ROWS` are held, the half held longest are written (together, in key
+ * order), and their conversations' later
+ * events update the written row as the projection does. Without triggers in a replay, the open counts are
+ * filled at its end (`fillTriggerTables`).
+ */
+export class ConversationSummariesReplay implements ReplayStrategy {
+  private held = new Map<string, HeldSummary>();
+  private readonly insert = new StatementCache((db) =>
+    db.prepare(
+      `INSERT INTO conversation_summaries (${Object.keys(ON_START).join(', ')})
+       VALUES (${Object.keys(ON_START)
+         .map(() => '?')
+         .join(', ')})`,
+    ),
+  );
+
+  constructor(
+    private readonly projection: ConversationSummariesProjection,
+    private readonly heldRowsAtMost = REPLAY_HELD_ROWS,
+  ) {}
+
+  setUp(): void {
+    this.held = new Map();
+  }
+
+  apply(recorded: RecordedEvent, db: Database.Database): void {
+    if (!recorded.streamId.startsWith(CONVERSATION_STREAM_PREFIX) || !isConversationEvent(recorded)) return;
+    const event = recorded;
+    const id = event.data.conversationId;
+    const at = readEventMetadata(recorded.metadata, recorded.recordedAt).occurredAt;
+    const stamp = { lastActivityAt: at, revision: Number(recorded.revision), position: recorded.position.toString() };
+    if (event.type === 'ConversationStarted') {
+      const { customer, subject } = event.data;
+      this.held.set(id, {
+        subject,
+        customerId: customer.id,
+        customerName: customer.name,
+        customerEmail: customer.email,
+        status: 'open',
+        assigneeId: null,
+        lastMessagePreview: null,
+        messageCount: 0,
+        ...stamp,
+      });
+      if (this.held.size > this.heldRowsAtMost) this.writeHeldLongest(db);
+      return;
+    }
+    const row = this.held.get(id);
+    if (!row) {
+      this.projection.apply(recorded, db); // written already, or never started: as the projection does
+      return;
+    }
+    switch (event.type) {
+      case 'MessageSent':
+        row.lastMessagePreview = previewOf(event.data.body);
+        row.messageCount++;
+        break;
+      case 'ConversationAssigned':
+        row.assigneeId = event.data.assigneeId;
+        break;
+      case 'ConversationUnassigned':
+        row.assigneeId = null;
+        break;
+      case 'ConversationClosed':
+        row.status = 'closed';
+        break;
+      case 'ConversationReopened':
+        row.status = 'open';
+        break;
+      case 'StoreEventRecorded':
+        break;
+    }
+    Object.assign(row, stamp);
+  }
+
+  finish(db: Database.Database): void {
+    // In key order: each row lands beside the one before it in the table's index of ids.
+    for (const id of [...this.held.keys()].sort()) this.write(id, db);
+  }
+
+  /** The rows held longest, half of those held: together, in key order. */
+  private writeHeldLongest(db: Database.Database): void {
+    const longest: string[] = [];
+    for (const id of this.held.keys()) {
+      if (longest.length >= Math.ceil(this.held.size / 2)) break;
+      longest.push(id);
+    }
+    for (const id of longest.sort()) this.write(id, db);
+  }
+
+  private write(id: string, db: Database.Database): void {
+    const row = this.held.get(id)!;
+    this.held.delete(id);
+    const values: Record<Column, string | number | null> = {
+      id,
+      subject: row.subject,
+      customer_id: row.customerId,
+      customer_name: row.customerName,
+      customer_email: row.customerEmail,
+      status: row.status,
+      assignee_id: row.assigneeId,
+      last_activity_at: row.lastActivityAt,
+      last_message_preview: row.lastMessagePreview,
+      message_count: row.messageCount,
+      revision: row.revision,
+      position: row.position,
+    };
+    this.insert.for(db).run(...Object.keys(ON_START).map((column) => values[column as Column]));
+  }
+}
+
 @Injectable()
 export class ConversationSummariesProjection implements Projection {
   readonly name = 'conversation-summaries';
   readonly tables = ['conversation_summaries', 'open_conversation_counts'] as const;
+  readonly replay: ReplayStrategy = new ConversationSummariesReplay(this);
   private readonly statements = new StatementCache(prepare);
 
   setUp(db: Database.Database): void {
