@@ -461,6 +461,17 @@ describe('the inbox web UI', () => {
           customer: { email: parcel.customer.email },
           requiresAction: true,
           summary: 'Order #1042: refund requested (€34.90)',
+          details: {
+            orderNumber: '#1042',
+            total: '34.90',
+            currency: 'EUR',
+            status: 'refund requested',
+            url: 'https://example-shop.myshopify.com/admin/orders/1042',
+            items: [
+              { name: 'Stoneware mug, sage', quantity: 2 },
+              { name: 'Gift wrap', quantity: 1 },
+            ],
+          },
         },
       });
       expect(store).toMatchObject({ status: 202, body: { conversationId: parcel.id } });

@@ -24,6 +24,13 @@ type SuccessBody<Operation> = Operation extends { responses: infer Responses }
 /** A summary as a member is answered it: with `unread` (API.md 1.1), which the bootstrap admin does not get. */
 export type Listed = Summary & { unread?: boolean };
 
+/**
+ * The two generated descriptions of a summary agree: the views' rows the OpenAPI document describes are the
+ * summary generated from its definition (summary.generated.ts). The typecheck fails where they drift.
+ */
+export type SummariesAgree = Agree<SuccessBody<paths['/conversations']['get']>['items'][number], Listed>;
+type Agree<Described extends Expected, Expected> = [Described, Expected];
+
 export type Me = SuccessBody<paths['/me']['get']>;
 export type Member = SuccessBody<paths['/members']['get']>[number];
 export type NewMember = SuccessBody<paths['/members']['post']>;

@@ -107,18 +107,17 @@ export class App extends Component<object, AppState> {
       <div class="shell">
         <header class="top">
           <span class="brand">team-inbox</span>
-          <nav class="areas" aria-label="Areas">
-            {member && (
+          {member && session.me.role === 'admin' && (
+            // Only a member who is an admin has two areas to go between.
+            <nav class="areas" aria-label="Areas">
               <a href={formatRoute(INBOX)} aria-current={route.area === 'inbox' ? 'page' : undefined}>
                 Inbox
               </a>
-            )}
-            {session.me.role === 'admin' && (
               <a href="#/admin/members" aria-current={route.area === 'admin' ? 'page' : undefined}>
                 Admin
               </a>
-            )}
-          </nav>
+            </nav>
+          )}
           <NotificationsToggle />
           <span class="who" title={`Signed in as ${session.me.name}`}>
             Signed in as {session.me.name}
@@ -195,7 +194,9 @@ class NotificationsToggle extends Component<object, { permission: NotificationPe
         title="Turn on desktop notifications (when something is assigned to you)"
         onClick={() => void Notification.requestPermission().then((permission) => this.setState({ permission }))}
       >
-        🔔
+        <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" class="bell">
+          <path d="M12 3a6 6 0 0 0-6 6v4l-2 3h16l-2-3V9a6 6 0 0 0-6-6Zm-2 15a2 2 0 0 0 4 0" />
+        </svg>
       </button>
     );
   }

@@ -418,65 +418,76 @@ function CustomerPanel({
   const customer = conversation.customer;
   const orders = ordersOf(conversation);
   const others: Listed[] = conversation.customerConversations ?? [];
+  // Beside the thread on a wide screen; folded above it on a narrow one, so that the thread comes first.
+  const folded = window.matchMedia('(max-width: 1100px)').matches;
   return (
     <aside class="customer-panel" aria-label="Customer">
-      <h3>Customer</h3>
-      <p class="customer-name">{customerLabel(customer)}</p>
-      {customer.email && customer.name && (
-        <p class="customer-email">
-          <a href={`mailto:${customer.email}`}>{customer.email}</a>
-        </p>
-      )}
-      <h3>Orders</h3>
-      {orders.length === 0 ? (
-        <p class="empty-note">No order in this conversation's store events</p>
-      ) : (
-        <ul class="orders" aria-label="Orders">
-          {orders.map((order) => (
-            <li key={order.orderNumber}>
-              <span class="order-head">
-                <strong>{order.orderNumber}</strong>
-                {order.total && (
-                  <span class="order-total">
-                    {order.total}
-                    {order.currency ? ` ${order.currency}` : ''}
-                  </span>
+      <details open={!folded}>
+        <summary>
+          {customerLabel(customer)}
+          {orders.length > 0 ? ` · ${orders.length} ${orders.length === 1 ? 'order' : 'orders'}` : ''}
+          {others.length > 0
+            ? ` · ${others.length} other ${others.length === 1 ? 'conversation' : 'conversations'}`
+            : ''}
+        </summary>
+        <h3>Customer</h3>
+        <p class="customer-name">{customerLabel(customer)}</p>
+        {customer.email && customer.name && (
+          <p class="customer-email">
+            <a href={`mailto:${customer.email}`}>{customer.email}</a>
+          </p>
+        )}
+        <h3>Orders</h3>
+        {orders.length === 0 ? (
+          <p class="empty-note">No order in this conversation's store events</p>
+        ) : (
+          <ul class="orders" aria-label="Orders">
+            {orders.map((order) => (
+              <li key={order.orderNumber}>
+                <span class="order-head">
+                  <strong>{order.orderNumber}</strong>
+                  {order.total && (
+                    <span class="order-total">
+                      {order.total}
+                      {order.currency ? ` ${order.currency}` : ''}
+                    </span>
+                  )}
+                </span>
+                {order.status && <span class="order-status">{order.status}</span>}
+                {order.items && order.items.length > 0 && (
+                  <ul class="order-items" aria-label={`Items of ${order.orderNumber}`}>
+                    {order.items.map((item, index) => (
+                      <li key={index}>
+                        {item.quantity} × {item.name}
+                      </li>
+                    ))}
+                  </ul>
                 )}
-              </span>
-              {order.status && <span class="order-status">{order.status}</span>}
-              {order.items && order.items.length > 0 && (
-                <ul class="order-items" aria-label={`Items of ${order.orderNumber}`}>
-                  {order.items.map((item, index) => (
-                    <li key={index}>
-                      {item.quantity} × {item.name}
-                    </li>
-                  ))}
-                </ul>
-              )}
-              {order.url && (
-                <a href={order.url} target="_blank" rel="noopener noreferrer">
-                  Open {order.orderNumber} in the shop
-                </a>
-              )}
-            </li>
-          ))}
-        </ul>
-      )}
-      <h3>Other conversations</h3>
-      {others.length === 0 ? (
-        <p class="empty-note">None</p>
-      ) : (
-        <ul class="others" aria-label="Other conversations">
-          {others.map((other) => (
-            <li key={other.id} class={other.unread ? 'unread' : undefined}>
-              <a href={linkTo(other.id)}>{other.subject ?? '(no subject)'}</a>
-              <span class="other-meta">
-                {other.status === 'open' ? 'Open' : 'Closed'} · {dateTime(other.lastActivityAt)}
-              </span>
-            </li>
-          ))}
-        </ul>
-      )}
+                {order.url && (
+                  <a href={order.url} target="_blank" rel="noopener noreferrer">
+                    Open {order.orderNumber} in the shop
+                  </a>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+        <h3>Other conversations</h3>
+        {others.length === 0 ? (
+          <p class="empty-note">None</p>
+        ) : (
+          <ul class="others" aria-label="Other conversations">
+            {others.map((other) => (
+              <li key={other.id} class={other.unread ? 'unread' : undefined}>
+                <a href={linkTo(other.id)}>{other.subject ?? '(no subject)'}</a>
+                <span class="other-meta">
+                  {other.status === 'open' ? 'Open' : 'Closed'} · {dateTime(other.lastActivityAt)}
+                </span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </details>
     </aside>
   );
 }

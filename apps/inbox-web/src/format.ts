@@ -32,3 +32,9 @@ export function elapsed(iso: string, now = Date.now()): string {
   if (since < DAY) return `${Math.floor(since / HOUR)} h`;
   return `${Math.floor(since / DAY)} d`;
 }
+
+/** "just now", "5 min ago", "3 h ago". */
+export function ago(iso: string, now = Date.now()): string {
+  const since = elapsed(iso, now);
+  return since === 'just now' ? since : `${since} ago`;
+}

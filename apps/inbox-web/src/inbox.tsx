@@ -21,7 +21,7 @@ import { isTeamMember } from './app';
 import { ConversationPane, type Notice } from './conversation';
 import { keepEarlierPages, timelineKey, withEarlierPage } from './conversation-pages';
 import { Names, customerLabel, describeChanges } from './describe';
-import { dateTime, elapsed } from './format';
+import { ago, dateTime } from './format';
 import { followChanges } from './live';
 import { VIEWS, type InboxRoute, type Route } from './routes';
 
@@ -583,7 +583,8 @@ export class Inbox extends Component<InboxProps, InboxState> {
               ref={this.searchRef}
               type="search"
               aria-label="Search conversations"
-              placeholder="Search: customer, subject, order number  ( / )"
+              placeholder="Search customers, subjects, orders…"
+              title="Search: a customer, a subject, words of a message, an order number (/)"
               value={this.state.searchText}
               onInput={(event) => this.onSearchInput(event.currentTarget.value)}
               onKeyDown={(event) => {
@@ -668,7 +669,7 @@ export class Inbox extends Component<InboxProps, InboxState> {
                 {count ?? ''}
               </span>
               {unreadCount > 0 && (
-                <span class="unread-count" aria-hidden="true">
+                <span class="unread-count" aria-hidden="true" title={`${unreadCount} unread`}>
                   {unreadCount}
                 </span>
               )}
@@ -694,7 +695,7 @@ export class Inbox extends Component<InboxProps, InboxState> {
     const customer = customerLabel(item.customer);
     const subject = item.subject ?? '(no subject)';
     const state = this.stateOf(item);
-    const waiting = item.status === 'open' ? ` · ${elapsed(item.lastActivityAt)}` : '';
+    const activity = item.status === 'open' ? ` · ${ago(item.lastActivityAt)}` : '';
     return (
       <li key={item.id}>
         <button
@@ -721,7 +722,7 @@ export class Inbox extends Component<InboxProps, InboxState> {
           <span class="preview">{item.lastMessagePreview ?? ''}</span>
           <span class={`badge ${item.status}`}>
             {state}
-            {waiting}
+            {activity}
           </span>
         </button>
       </li>
