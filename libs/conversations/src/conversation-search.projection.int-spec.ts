@@ -3,8 +3,6 @@
  * appended to) is the text the projection keeps event by event, row for row: ids, revisions, and the cut
  * at SEARCHED_CHARACTERS, counted in characters as SQLite counts them (an emoji is one).
  */
-import type { JsonObject, RecordedEvent } from '@team-inbox/event-store';
-import { InMemoryEventStore } from '@team-inbox/event-store/in-memory/in-memory-event-store';
 import type { Projection } from '@team-inbox/projections/projection';
 import { replayInto } from '@team-inbox/projections/rebuild';
 import Database from 'better-sqlite3';
@@ -17,11 +15,11 @@ import {
   ConversationSearchReplay,
   SEARCHED_CHARACTERS,
 } from './conversation-search.projection';
-import { conversationStreamId } from './domain/conversation.events';
+import { recordedHistory, storeHolding, type HistoryStep } from './testing/recorded-history';
 
 const conversationIds = Array.from({ length: 6 }, (_, i) => `6d1f3a52-9a7e-4c57-8f1e-0c2b6f0d7a1${i}`);
 
-type Step = { conversationId: string; type: string; data: JsonObject };
+type Step = HistoryStep;
 
 const started = (conversationId: string, subject: string): Step => ({
   conversationId,
@@ -63,46 +61,12 @@ function history(): Step[] {
   return steps;
 }
 
-function recorded(steps: readonly Step[]): RecordedEvent[] {
-  const revisions = new Map<string, bigint>();
-  return steps.map(({ conversationId, type, data }, index) => {
-    const streamId = conversationStreamId(conversationId);
-    const revision = (revisions.get(streamId) ?? -1n) + 1n;
-    revisions.set(streamId, revision);
-    const occurredAt = new Date(Date.UTC(2026, 11, 1, 9, index)).toISOString();
-    return {
-      id: `event-${index}`,
-      streamId,
-      type,
-      revision,
-      position: BigInt(index + 1),
-      data,
-      metadata: { occurredAt, actor: { type: 'customer', id: `c-${conversationId}` } },
-      recordedAt: new Date(occurredAt),
-    };
-  });
-}
-
 const rowsOf = (db: Database.Database) => db.prepare(`SELECT * FROM ${CONVERSATION_SEARCH_TEXT} ORDER BY doc`).all();
 
 describe('the searched text, replayed', () => {
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'team-inbox-search-replay-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-  async function storeOf(events: readonly RecordedEvent[]): Promise<InMemoryEventStore> {
-    const store = new InMemoryEventStore();
-    for (const event of events) {
-      await store.append(
-        event.streamId,
-        [{ id: event.id, type: event.type, data: event.data, metadata: event.metadata }],
-        {
-          expectedRevision: event.revision === 0n ? 'no_stream' : event.revision - 1n,
-        },
-      );
-    }
-    return store;
-  }
 
   /** The projection, replayed with rows written once `heldCharacters` of text are held. */
   function holding(heldCharacters: number): Projection {
@@ -121,12 +85,14 @@ describe('the searched text, replayed', () => {
     ['held until the end', Number.MAX_SAFE_INTEGER],
     ['written early and appended to', 200],
   ])('equals the projection row for row: rows %s', async (_, heldCharacters) => {
-    const events = recorded(history());
+    const events = recordedHistory(history());
     const live = new Database(join(dir, 'live.sqlite'));
     const projection = new ConversationSearchProjection();
     projection.setUp(live);
     for (const event of events) projection.apply(event, live);
-    const replayed = await replayInto(join(dir, 'replayed.sqlite'), await storeOf(events), [holding(heldCharacters)]);
+    const replayed = await replayInto(join(dir, 'replayed.sqlite'), await storeHolding(events), [
+      holding(heldCharacters),
+    ]);
     try {
       const rows = rowsOf(live) as { message_text: string }[];
       expect(rows).toHaveLength(conversationIds.length);

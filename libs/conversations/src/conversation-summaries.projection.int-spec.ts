@@ -2,8 +2,7 @@
  * The open counts per assignee: kept by triggers as events are applied, filled at once by a replay, and the
  * same rows either way; an older file's trigger, which left counts of 0 behind, is replaced.
  */
-import type { JsonObject, RecordedEvent } from '@team-inbox/event-store';
-import { InMemoryEventStore } from '@team-inbox/event-store/in-memory/in-memory-event-store';
+import type { RecordedEvent } from '@team-inbox/event-store';
 import type { Projection } from '@team-inbox/projections/projection';
 import { replayInto } from '@team-inbox/projections/rebuild';
 import Database from 'better-sqlite3';
@@ -11,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConversationSummariesProjection, ConversationSummariesReplay } from './conversation-summaries.projection';
-import { conversationStreamId } from './domain/conversation.events';
+import { recordedHistory, storeHolding, type HistoryStep } from './testing/recorded-history';
 
 const CONVERSATION = '6d1f3a52-9a7e-4c57-8f1e-0c2b6f0d7a11';
 const OTHER = '0b6c2f0e-54a1-4a8e-9c2d-3f1e7a9b5c22';
@@ -30,7 +29,7 @@ const OLDER_UPDATE_TRIGGER = `
       ON CONFLICT (assignee_key) DO UPDATE SET open_count = open_count + 1;
   END;`;
 
-type Step = { conversationId: string; type: string; data: JsonObject };
+type Step = HistoryStep;
 
 const started = (conversationId: string): Step => ({
   conversationId,
@@ -58,26 +57,6 @@ const HISTORY: Step[] = [
   closed(CONVERSATION),
 ];
 
-function recordedHistory(steps: readonly Step[]): RecordedEvent[] {
-  const revisions = new Map<string, bigint>();
-  return steps.map(({ conversationId, type, data }, index) => {
-    const streamId = conversationStreamId(conversationId);
-    const revision = (revisions.get(streamId) ?? -1n) + 1n;
-    revisions.set(streamId, revision);
-    const occurredAt = new Date(Date.UTC(2026, 11, 1, 9, index)).toISOString();
-    return {
-      id: `event-${index}`,
-      streamId,
-      type,
-      revision,
-      position: BigInt(index + 1),
-      data,
-      metadata: { occurredAt, actor: { type: 'member', id: ANA } },
-      recordedAt: new Date(occurredAt),
-    };
-  });
-}
-
 function openCounts(db: Database.Database): { assignee_key: string; open_count: number }[] {
   return db
     .prepare<[], { assignee_key: string; open_count: number }>('SELECT * FROM open_conversation_counts ORDER BY 1')
@@ -104,21 +83,12 @@ describe('the open counts per assignee', () => {
   it('move with each assignment and close, and a count that reaches 0 goes', () => {
     const projection = new ConversationSummariesProjection();
     projection.setUp(db);
-    applyAll(projection, recordedHistory(HISTORY));
+    applyAll(projection, recordedHistory(HISTORY, { type: 'member', id: ANA }));
     expect(openCounts(db)).toEqual([{ assignee_key: ANA, open_count: 1 }]);
   });
 
   it('are filled by a replay, its triggers left out and put back, with the rows the triggers leave', async () => {
-    const store = new InMemoryEventStore();
-    for (const event of recordedHistory(HISTORY)) {
-      await store.append(
-        event.streamId,
-        [{ id: event.id, type: event.type, data: event.data, metadata: event.metadata }],
-        {
-          expectedRevision: event.revision === 0n ? 'no_stream' : event.revision - 1n,
-        },
-      );
-    }
+    const store = await storeHolding(recordedHistory(HISTORY, { type: 'member', id: ANA }));
     const replayed = await replayInto(join(dir, 'replayed.sqlite'), store, [new ConversationSummariesProjection()]);
     try {
       expect(openCounts(replayed.db)).toEqual([{ assignee_key: ANA, open_count: 1 }]);
@@ -143,18 +113,11 @@ describe('the open counts per assignee', () => {
         data: { conversationId: OTHER, messageId: 'm-1', author: { type: 'customer' }, body: 'Still waiting' },
       },
     ];
-    const events = recordedHistory(steps);
+    const events = recordedHistory(steps, { type: 'member', id: ANA });
     const live = new ConversationSummariesProjection();
     live.setUp(db);
     applyAll(live, events);
-    const store = new InMemoryEventStore();
-    for (const event of events) {
-      await store.append(
-        event.streamId,
-        [{ id: event.id, type: event.type, data: event.data, metadata: event.metadata }],
-        { expectedRevision: event.revision === 0n ? 'no_stream' : event.revision - 1n },
-      );
-    }
+    const store = await storeHolding(events);
     const projection = new ConversationSummariesProjection();
     const holding: Projection = {
       name: projection.name,
@@ -180,7 +143,7 @@ describe('the open counts per assignee', () => {
     const older = new ConversationSummariesProjection();
     older.setUp(db);
     db.exec(`DROP TRIGGER open_counts_on_update; ${OLDER_UPDATE_TRIGGER}`);
-    applyAll(older, recordedHistory(HISTORY));
+    applyAll(older, recordedHistory(HISTORY, { type: 'member', id: ANA }));
     expect(openCounts(db)).toEqual([
       { assignee_key: '', open_count: 0 },
       { assignee_key: ANA, open_count: 1 },
@@ -190,7 +153,10 @@ describe('the open counts per assignee', () => {
     const projection = new ConversationSummariesProjection();
     projection.setUp(db);
     expect(openCounts(db)).toEqual([{ assignee_key: ANA, open_count: 1 }]);
-    applyAll(projection, recordedHistory([...HISTORY, assigned(OTHER, BEN)]).slice(HISTORY.length));
+    applyAll(
+      projection,
+      recordedHistory([...HISTORY, assigned(OTHER, BEN)], { type: 'member', id: ANA }).slice(HISTORY.length),
+    );
     expect(openCounts(db)).toEqual([{ assignee_key: BEN, open_count: 1 }]);
   });
 });

@@ -9,9 +9,8 @@ import {
   SEARCHED_CHARACTERS,
 } from '@team-inbox/conversations/conversation-search.projection';
 import { ConversationSummariesProjection } from '@team-inbox/conversations/conversation-summaries.projection';
-import { conversationStreamId } from '@team-inbox/conversations/domain/conversation.events';
+import { recordedHistory, storeHolding, type HistoryStep } from '@team-inbox/conversations/testing/recorded-history';
 import type { JsonObject, RecordedEvent } from '@team-inbox/event-store';
-import { InMemoryEventStore } from '@team-inbox/event-store/in-memory/in-memory-event-store';
 import { openReadModelDatabase } from '@team-inbox/projections/read-model-database';
 import { rebuildReadModels, replayInto } from '@team-inbox/projections/rebuild';
 import type Database from 'better-sqlite3';
@@ -24,7 +23,7 @@ const ADA = '6d1f3a52-9a7e-4c57-8f1e-0c2b6f0d7a11';
 const BEN = '0b6c2f0e-54a1-4a8e-9c2d-3f1e7a9b5c22';
 const CLEO = '7a0d9e4b-1c2f-4e3a-8b5d-6f7e8a9b0c33';
 
-type Step = { conversationId: string; type: string; data: JsonObject };
+type Step = HistoryStep;
 
 const started = (conversationId: string, name: string, email: string, subject: string): Step => ({
   conversationId,
@@ -68,26 +67,6 @@ const HISTORY: Step[] = [
   message(CLEO, 'The Merino scarf is too short.'),
 ];
 
-function recorded(steps: readonly Step[]): RecordedEvent[] {
-  const revisions = new Map<string, bigint>();
-  return steps.map(({ conversationId, type, data }, index) => {
-    const streamId = conversationStreamId(conversationId);
-    const revision = (revisions.get(streamId) ?? -1n) + 1n;
-    revisions.set(streamId, revision);
-    const occurredAt = new Date(Date.UTC(2026, 11, 1, 9, index)).toISOString();
-    return {
-      id: `event-${index}`,
-      streamId,
-      type,
-      revision,
-      position: BigInt(index + 1),
-      data,
-      metadata: { occurredAt, actor: { type: 'system', id: 'test' } },
-      recordedAt: new Date(occurredAt),
-    };
-  });
-}
-
 const projections = () => [new ConversationSummariesProjection(), new ConversationSearchProjection()];
 
 function apply(db: Database.Database, events: readonly RecordedEvent[]): void {
@@ -113,20 +92,6 @@ function search(db: Database.Database, text: string, limit = 2): string[] {
 
 const QUERIES = ['scarf', 'merino', 'ada', 'lovelace', '#1002', 'paid', 'eur', 'ada scarf', 'ben blue', 'order', 'zz'];
 
-async function storeWith(events: readonly RecordedEvent[]): Promise<InMemoryEventStore> {
-  const store = new InMemoryEventStore();
-  for (const event of events) {
-    await store.append(
-      event.streamId,
-      [{ id: event.id, type: event.type, data: event.data, metadata: event.metadata }],
-      {
-        expectedRevision: event.revision === 0n ? 'no_stream' : event.revision - 1n,
-      },
-    );
-  }
-  return store;
-}
-
 describe('the conversation search', () => {
   let dir: string;
   let db: Database.Database;
@@ -144,7 +109,7 @@ describe('the conversation search', () => {
     const filler = 'lorem '.repeat(2000); // 12,000 characters a message
     const steps = [started(ADA, 'Ada', 'ada@example.com', 'Long'), message(ADA, `early ${filler}`)];
     for (let i = 0; i < 8; i++) steps.push(message(ADA, `${filler} later${i}`));
-    apply(db, recorded(steps));
+    apply(db, recordedHistory(steps));
 
     const row = db
       .prepare<[], { length: number; applied_revision: number }>(
@@ -159,7 +124,7 @@ describe('the conversation search', () => {
   });
 
   it("finds store events' details (order number, status, total, items) as well as their summaries", () => {
-    apply(db, recorded(HISTORY));
+    apply(db, recordedHistory(HISTORY));
     expect(search(db, '#1002')).toEqual([ADA, BEN]); // the order itself first, then #10021, which it begins
     expect(search(db, 'paid eur 59')).toEqual([ADA]);
     expect(search(db, 'merino')).toEqual(expect.arrayContaining([ADA, CLEO]));
@@ -168,7 +133,7 @@ describe('the conversation search', () => {
   });
 
   it('changes nothing for an event delivered again', () => {
-    const events = recorded(HISTORY);
+    const events = recordedHistory(HISTORY);
     apply(db, events);
     const text = () => db.prepare('SELECT * FROM conversation_search_text ORDER BY doc').all();
     const before = { text: text(), found: QUERIES.map((query) => search(db, query)) };
@@ -178,12 +143,12 @@ describe('the conversation search', () => {
   });
 
   it('finds, after a replay and after a rebuild swapped in, what the live read models find, in the same order', async () => {
-    const events = recorded(HISTORY);
+    const events = recordedHistory(HISTORY);
     apply(db, events);
     const live = QUERIES.map((query) => search(db, query));
     expect(live.flat().length).toBeGreaterThan(QUERIES.length);
 
-    const store = await storeWith(events);
+    const store = await storeHolding(events);
     const replayed = await replayInto(join(dir, 'replayed.sqlite'), store, projections());
     try {
       expect(QUERIES.map((query) => search(replayed.db, query))).toEqual(live);
@@ -203,7 +168,7 @@ describe('the conversation search', () => {
     // Started in this order; the oldest-started is the most recently active, so activity does not decide.
     apply(
       db,
-      recorded(
+      recordedHistory(
         ids.map((id, i) => ({
           conversationId: id,
           type: 'ConversationStarted',
