@@ -564,6 +564,26 @@ describe('the inbox web UI for daily use', () => {
   // ----- the stories -----
 
   it(
+    'the timeline says who took it from whom, every time carries its date, and the head how long the customer has waited',
+    async () => {
+      const conversation = await cast.converse('Exchange for a larger size', 'Grace', 'Can I swap it for an L?');
+      await cast.assign(bob, conversation.id, 'me');
+      const view = await cast.signIn(alice);
+      await showView(view, 'All');
+      await open(view, 'Exchange for a larger size');
+      await expectVisible(view.timeline.filter({ hasText: 'Bob assigned it to Bob' }));
+      await view.button('Assign to me').click();
+      await expectVisible(view.timeline.filter({ hasText: 'Alice took it from Bob' }));
+      // A date with each time ("3 Dec, 14:05"), in the thread and in the list.
+      const date = /\b\d{1,2} [A-Z][a-z]{2}(?: \d{4})?, \d{2}:\d{2}\b/;
+      for (const time of await view.thread.locator('time').allInnerTexts()) expect(time).toMatch(date);
+      expect(await view.item('Exchange for a larger size', 'Assigned to Alice', 'Grace').innerText()).toMatch(date);
+      await expectText('the customer line', view.region.locator('.customer-line'), /waiting (just now|\d+ min)$/);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     'search as you type: an order number finds the conversation of that order, a customer their own; the route keeps it',
     async () => {
       const parcel = await cast.converse('Where is my parcel?', 'Ada');
@@ -855,7 +875,7 @@ describe('the inbox web UI for daily use', () => {
   );
 
   it(
-    'the admin area: adds a member whose token, shown once, signs in; an integration and its secret; a webhook and its deliveries',
+    'the admin area: adds a member whose token, shown once, signs in and answers a sample conversation; an integration and its secret; a webhook and its deliveries; removes the member',
     async () => {
       const admin = await cast.signIn({ token: ADMIN_TOKEN, name: 'Bootstrap admin' }, { path: '/#/admin/members' });
       const page = admin.page;
@@ -883,6 +903,15 @@ describe('the inbox web UI for daily use', () => {
       await addIntegration.getByRole('textbox', { name: 'Name' }).fill('My shop');
       await addIntegration.getByRole('button', { name: 'Add integration' }).click();
       await expectVisible(page.getByRole('status', { name: 'New token for My shop' }));
+      // A first conversation without curl: a sample customer writes through it, and Dana answers it.
+      await page.getByRole('button', { name: 'Send a sample customer message through it', exact: true }).click();
+      await expectVisible(page.getByText(/^Ada wrote "Where is my order\?"/));
+      await dana.anyItem('Where is my order?').click();
+      await expectVisible(dana.heading('Where is my order?'));
+      await dana.reply.fill('It ships today.');
+      await dana.button('Send reply').click();
+      await expectText('the status', dana.status, /^Open · Assigned to Dana$/);
+      await expectVisible(dana.messages.filter({ hasText: 'It ships today.' }));
       const secretForm = page.getByRole('form', { name: 'Webhook secret of My shop' });
       await secretForm.getByLabel('Webhook secret').fill('a-shop-secret-0123456789');
       await secretForm.getByRole('textbox', { name: 'Shop domain' }).fill('my-shop.myshopify.com');
@@ -901,6 +930,17 @@ describe('the inbox web UI for daily use', () => {
       await expectVisible(webhooks.getByText(/No deliveries yet|Deliveries to/).first());
       await webhooks.getByRole('button', { name: 'Remove webhook' }).click();
       await expectGone('the webhook', webhooks.getByRole('heading', { name: 'http://127.0.0.1:9/hooks' }));
+
+      // Removing Dana asks once more, then her token stops working: her tab asks for a token again.
+      await page.getByRole('link', { name: 'Members', exact: true }).click();
+      await page.getByRole('button', { name: 'Remove Dana', exact: true }).click();
+      await page.getByRole('button', { name: 'Remove Dana now', exact: true }).click();
+      await expectGone(
+        'Dana in the members',
+        page.getByRole('table', { name: 'Members' }).getByText('dana@example.com'),
+      );
+      await expectVisible(dana.page.getByRole('alert').filter({ hasText: 'Your token stopped working' }));
+      await expectVisible(dana.page.getByRole('textbox', { name: 'Member token', exact: true }));
     },
     TEST_TIMEOUT_MS,
   );

@@ -137,7 +137,7 @@ export class ConversationPane extends Component<ConversationPaneProps, PaneState
             <p role="status" class={`state ${conversation.status}`}>
               {status}
             </p>
-            <p class="customer">
+            <p class="customer-line">
               {customerLabel(customer)}
               {customer.name && customer.email ? ` <${customer.email}>` : ''}
               {waitingSince && open && (

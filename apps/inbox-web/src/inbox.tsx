@@ -25,6 +25,7 @@ import { ago, dateTime } from './format';
 import { followChanges } from './live';
 import { VIEWS, type InboxRoute, type Route } from './routes';
 
+const TOKEN_STOPPED_WORKING = 'Your token stopped working (was the member removed?). Sign in again.';
 /** Changes arriving together (a command's several events) cause one refresh. */
 const LIVE_BATCH_MS = 40;
 /** Rows asked for per page as the list is scrolled; a refresh re-reads as many as are shown. */
@@ -117,6 +118,7 @@ export class Inbox extends Component<InboxProps, InboxState> {
         onChange: (change) => this.onLiveChange(change),
         onReset: () => this.reloadEverything(),
         onStatus: (connected) => this.onLiveStatus(connected),
+        onUnauthorized: () => this.props.onSignedOut(TOKEN_STOPPED_WORKING),
       },
       this.live.signal,
     );
@@ -426,7 +428,7 @@ export class Inbox extends Component<InboxProps, InboxState> {
       return;
     }
     if (error instanceof ApiError && error.status === 401) {
-      this.props.onSignedOut('Your token stopped working (was the member removed?). Sign in again.');
+      this.props.onSignedOut(TOKEN_STOPPED_WORKING);
       return;
     }
     const text = error instanceof Error ? error.message : String(error);

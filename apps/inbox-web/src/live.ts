@@ -9,7 +9,11 @@ export interface LiveHandlers {
   onReset(): void;
   /** True once the stream is open; false from the moment it drops until it is open again. */
   onStatus(connected: boolean): void;
+  /** The token stopped working (its member was removed): the stream is not tried again. */
+  onUnauthorized(): void;
 }
+
+class Unauthorized extends Error {}
 
 const FIRST_RETRY_MS = 500;
 const MAX_RETRY_MS = 4_000;
@@ -39,6 +43,7 @@ export function followChanges(token: string, handlers: LiveHandlers, signal: Abo
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'text/event-stream' };
     if (lastEventId) headers['last-event-id'] = lastEventId;
     const response = await fetch('/stream', { headers, signal });
+    if (response.status === 401) throw new Unauthorized();
     if (!response.ok || !response.body) throw new Error(`The live stream answered ${response.status}`);
     retryMs = FIRST_RETRY_MS;
     handlers.onStatus(true);
@@ -61,7 +66,11 @@ export function followChanges(token: string, handlers: LiveHandlers, signal: Abo
     while (!signal.aborted) {
       try {
         await connect();
-      } catch {
+      } catch (error) {
+        if (error instanceof Unauthorized) {
+          handlers.onUnauthorized();
+          return;
+        }
         // dropped or refused: try again, less often each time
       }
       if (signal.aborted) return;
