@@ -378,7 +378,7 @@ function Webhooks({ api }: { api: Api }) {
 
   const add = async (form: HTMLFormElement) => {
     const data = new FormData(form);
-    const eventTypes = data.getAll('eventTypes').filter((value): value is string => typeof value === 'string');
+    const eventTypes = EVENT_TYPES.filter((type) => data.getAll('eventTypes').includes(type));
     const description = field(data, 'description');
     try {
       const added = await api.addWebhook({

@@ -76,14 +76,18 @@ export interface Page {
 
 export type ViewName = 'inbox' | 'mine' | 'unassigned' | 'all' | 'closed';
 export type CommandAction = 'assign' | 'unassign' | 'close' | 'reopen' | 'messages';
-export const EVENT_TYPES = [
+/** What an outbound webhook can subscribe to, as the document names it. */
+export type EventType = NonNullable<
+  paths['/webhooks']['post']['requestBody']
+>['content']['application/json']['eventTypes'][number];
+export const EVENT_TYPES: readonly EventType[] = [
   'conversation.started',
   'conversation.assigned',
   'conversation.unassigned',
   'conversation.closed',
   'conversation.reopened',
   'message.sent',
-] as const;
+];
 
 const MEMBERS_PER_PAGE = 200;
 
@@ -277,8 +281,8 @@ export class Api {
     return (await answered(this.client.GET('/webhooks'))).data;
   }
 
-  async addWebhook(webhook: { url: string; eventTypes: string[]; description?: string }): Promise<NewWebhook> {
-    return (await answered(this.client.POST('/webhooks', { body: webhook as never }))).data;
+  async addWebhook(webhook: { url: string; eventTypes: EventType[]; description?: string }): Promise<NewWebhook> {
+    return (await answered(this.client.POST('/webhooks', { body: webhook }))).data;
   }
 
   async removeWebhook(id: string): Promise<void> {

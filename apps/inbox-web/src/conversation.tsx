@@ -209,7 +209,7 @@ export class ConversationPane extends Component<ConversationPaneProps, PaneState
               )}
             </ol>
           </div>
-          <CustomerPanel conversation={conversation} linkTo={this.props.linkTo} names={names} />
+          <CustomerPanel conversation={conversation} linkTo={this.props.linkTo} />
         </div>
         {member && this.renderReply()}
       </>
@@ -407,14 +407,7 @@ function ordersOf(conversation: Details): Order[] {
   return [...orders.values()].sort((a, b) => (a.at < b.at ? 1 : -1));
 }
 
-function CustomerPanel({
-  conversation,
-  linkTo,
-}: {
-  conversation: Details;
-  linkTo: (id: string) => string;
-  names: Names;
-}) {
+function CustomerPanel({ conversation, linkTo }: { conversation: Details; linkTo: (id: string) => string }) {
   const customer = conversation.customer;
   const orders = ordersOf(conversation);
   const others: Listed[] = conversation.customerConversations ?? [];
