@@ -118,7 +118,7 @@ export class App extends Component<object, AppState> {
               </a>
             </nav>
           )}
-          <NotificationsToggle />
+          {member && <NotificationsToggle />}
           <span class="who" title={`Signed in as ${session.me.name}`}>
             Signed in as {session.me.name}
           </span>
