@@ -229,6 +229,9 @@ describe('the inbox web UI for daily use', () => {
       await expectVisible(view.assignToMenu);
       await inside('the "Assign to" menu', view.assignToMenu);
       await inside('its items', view.assignToMenu.getByRole('menuitemradio'));
+      // A press anywhere else puts the menu away.
+      await view.heading('Where is my parcel?').click();
+      await expectGone('every menu', view.menu);
     },
     TEST_TIMEOUT_MS,
   );

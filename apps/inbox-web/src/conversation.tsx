@@ -4,7 +4,7 @@
  * customer, their orders (from the store events' details) and their other conversations.
  */
 import { Component, createRef, type ComponentChildren } from 'preact';
-import { useLayoutEffect, useRef } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import type { CommandAction, Details, Listed, Me, Member, Message, OrderDetails, TimelineEntry } from './api';
 import { timelineKey } from './conversation-pages';
 import { Names, customerLabel, describeEntry } from './describe';
@@ -222,7 +222,11 @@ export class ConversationPane extends Component<ConversationPaneProps, PaneState
     let shown: ComponentChildren = null;
     if (menu === 'actions') {
       shown = (
-        <MenuList label="More actions" onClose={() => this.setMenu(null)}>
+        <MenuList
+          label="More actions"
+          onClose={() => this.setMenu(null)}
+          onDismiss={() => this.setState({ menu: null })}
+        >
           <button type="button" role="menuitem" tabIndex={-1} onClick={() => this.setState({ menu: 'assign' })}>
             Assign…
           </button>
@@ -244,7 +248,7 @@ export class ConversationPane extends Component<ConversationPaneProps, PaneState
     } else if (menu === 'assign') {
       const assignable = members.filter((candidate) => candidate.role !== 'auditor');
       shown = (
-        <MenuList label="Assign to" onClose={() => this.setMenu(null)}>
+        <MenuList label="Assign to" onClose={() => this.setMenu(null)} onDismiss={() => this.setState({ menu: null })}>
           {assignable.map((candidate) => {
             const current = candidate.id === conversation.assigneeId;
             return (
@@ -340,9 +344,30 @@ function waitingSinceOf(conversation: Details): string | null {
   return last && last.author.type === 'customer' ? last.at : null;
 }
 
-/** A menu that stays inside the viewport, whatever side of the screen its button is on. */
-function MenuList({ label, onClose, children }: { label: string; onClose: () => void; children: ComponentChildren }) {
+/**
+ * A menu that stays inside the viewport, whatever side of the screen its button is on. `onClose` (Escape,
+ * Tab) gives the focus back to its button; `onDismiss` (a press outside it) leaves the focus where it goes.
+ */
+function MenuList({
+  label,
+  onClose,
+  onDismiss,
+  children,
+}: {
+  label: string;
+  onClose: () => void;
+  onDismiss: () => void;
+  children: ComponentChildren;
+}) {
   const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const outside = (event: PointerEvent) => {
+      const anchor = ref.current?.parentElement;
+      if (anchor && event.target instanceof Node && !anchor.contains(event.target)) onDismiss();
+    };
+    document.addEventListener('pointerdown', outside);
+    return () => document.removeEventListener('pointerdown', outside);
+  }, [onDismiss]);
   useLayoutEffect(() => {
     const menu = ref.current;
     if (!menu) return;
