@@ -757,6 +757,14 @@ describe('the inbox web UI for daily use', () => {
       await expectVisible(second.heading('Where is my parcel?'));
       expect(await second.tab('Mine').getAttribute('aria-selected')).toBe('true');
 
+      // A conversation's own link, #/c/<id>, opens it beside the Inbox.
+      await view.page.goto(`${inbox.running.baseUrl}/#/c/${parcel.id}`);
+      await expectVisible(view.heading('Where is my parcel?'));
+      expect(await view.tab('Inbox').getAttribute('aria-selected')).toBe('true');
+      await view.page.goBack();
+      await expectVisible(view.heading('Where is my parcel?'));
+      expect(await view.tab('Mine').getAttribute('aria-selected')).toBe('true');
+
       await showView(view, 'All');
       await open(view, 'Do you ship to Norway?');
       await view.page.goBack();
