@@ -272,8 +272,8 @@ export class Api {
   }
 
   async setWebhookSecret(id: string, secret: string, shopDomain: string | null): Promise<Integration> {
-    // The document marks the window required; 24 hours is the server's default (docs/api.md).
-    const body = { secret, keepPreviousSecretForHours: 24, ...(shopDomain ? { shopDomain } : {}) };
+    // The secret it replaces stays accepted for the server's default window (docs/api.md).
+    const body = { secret, ...(shopDomain ? { shopDomain } : {}) };
     return (await answered(this.client.PUT('/integrations/{id}/secret', { params: { path: { id } }, body }))).data;
   }
 

@@ -49,7 +49,8 @@ export async function webApiSchema(): Promise<string> {
     writeFileSync(join(dir, 'openapi.json'), document);
     execFileSync(
       join(ROOT, 'node_modules', '.bin', 'openapi-typescript'),
-      [join(dir, 'openapi.json'), '--output', join(dir, 'schema.d.ts')],
+      // A default is what the server takes where a field is left out: the field stays optional to send.
+      [join(dir, 'openapi.json'), '--output', join(dir, 'schema.d.ts'), '--default-non-nullable=false'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const types = readFileSync(join(dir, 'schema.d.ts'), 'utf8');

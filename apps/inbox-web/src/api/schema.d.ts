@@ -604,7 +604,7 @@ export interface components {
        * @default agent
        * @enum {string}
        */
-      role: 'agent' | 'admin' | 'auditor';
+      role?: 'agent' | 'admin' | 'auditor';
     };
     CreatedMemberResponse: {
       /** Format: uuid */
@@ -662,7 +662,7 @@ export interface components {
        * @description How long the secret this replaces is still accepted, for a rotation
        * @default 24
        */
-      keepPreviousSecretForHours: number;
+      keepPreviousSecretForHours?: number;
     };
     MeResponse: {
       /** @description The member or integration id (the bootstrap admin: "bootstrap-admin") */
