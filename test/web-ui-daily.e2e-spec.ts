@@ -955,4 +955,16 @@ describe('the inbox web UI for daily use', () => {
     },
     TEST_TIMEOUT_MS,
   );
+
+  // ----- a new user's first morning -----
+
+  it('a new user: replying to an unassigned conversation reads "Alice took it by replying"', async () => {
+    await cast.converse('Gift wrapping');
+    const view = await cast.signIn(alice);
+    await showView(view, 'Inbox');
+    await open(view, 'Gift wrapping');
+    await view.reply.fill('Yes, we can.');
+    await view.button('Send reply').click();
+    await expectVisible(view.timeline.filter({ hasText: /^Alice took it by replying / }));
+  });
 });

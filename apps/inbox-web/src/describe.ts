@@ -52,6 +52,8 @@ export function describeEntry(entry: TimelineEntry, names: Names): string {
           ? `${who} took it from ${names.member(previous)}${byReplying}`
           : `${who} assigned it to ${names.member(assignee)}, taking it from ${names.member(previous)}`;
       }
+      // Replying to an unassigned conversation takes it: said as a taking, like "Eve took it from Bob".
+      if (byReplying && assignee === entry.actor.id) return `${who} took it by replying`;
       return `${who} assigned it to ${names.member(assignee)}${byReplying}`;
     }
     case 'unassigned':
