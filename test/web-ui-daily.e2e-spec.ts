@@ -967,4 +967,29 @@ describe('the inbox web UI for daily use', () => {
     await view.button('Send reply').click();
     await expectVisible(view.timeline.filter({ hasText: /^Alice took it by replying / }));
   });
+
+  // ----- a new user's first morning -----
+
+  it('a new user: replying to an unassigned conversation reads "Alice took it by replying"', async () => {
+    await cast.converse('Gift wrapping');
+    const view = await cast.signIn(alice);
+    await showView(view, 'Inbox');
+    await open(view, 'Gift wrapping');
+    await view.reply.fill('Yes, we can.');
+    await view.button('Send reply').click();
+    await expectVisible(view.timeline.filter({ hasText: /^Alice took it by replying / }));
+  });
+
+  it('a new user: the sample customer message is offered inside the new integration token box, before Done', async () => {
+    const admin = await cast.signIn({ token: ADMIN_TOKEN, name: 'Bootstrap admin' }, { path: '/#/admin/integrations' });
+    const addIntegration = admin.page.getByRole('form', { name: 'Add an integration' });
+    await addIntegration.getByRole('textbox', { name: 'Name' }).fill('My shop');
+    await addIntegration.getByRole('button', { name: 'Add integration' }).click();
+    const shownOnce = admin.page.getByRole('status', { name: 'New token for My shop' });
+    await expectVisible(shownOnce);
+    const buttons = await shownOnce.getByRole('button').allInnerTexts();
+    const sample = buttons.indexOf('Send a sample customer message through it');
+    expect(sample).toBeGreaterThanOrEqual(0);
+    expect(sample).toBeLessThan(buttons.indexOf('Done'));
+  });
 });

@@ -61,7 +61,18 @@ export function Admin({ api, section }: AdminProps) {
 }
 
 /** A secret shown once: it cannot be read again, so it can be copied, and is gone when dismissed. */
-function ShownOnce({ what, value, onDone }: { what: string; value: string; onDone: () => void }) {
+/** `children` (what the secret is for, such as trying it) go inside, before Done: Done puts them away too. */
+function ShownOnce({
+  what,
+  value,
+  onDone,
+  children,
+}: {
+  what: string;
+  value: string;
+  onDone: () => void;
+  children?: ComponentChildren;
+}) {
   const [copied, setCopied] = useState(false);
   return (
     <div class="shown-once" role="status" aria-label={`New ${what}`}>
@@ -71,6 +82,7 @@ function ShownOnce({ what, value, onDone }: { what: string; value: string; onDon
       <code class="secret" data-secret>
         {value}
       </code>
+      {children}
       <div class="row-actions">
         <button
           type="button"
@@ -283,10 +295,9 @@ function Integrations({ api }: { api: Api }) {
         </p>
       )}
       {token && (
-        <>
-          <ShownOnce what={`token for ${token.name}`} value={token.token} onDone={() => setToken(null)} />
+        <ShownOnce what={`token for ${token.name}`} value={token.token} onDone={() => setToken(null)}>
           <TryIt integrationToken={token.token} />
-        </>
+        </ShownOnce>
       )}
       <form
         class="admin-form"
