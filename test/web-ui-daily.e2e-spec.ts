@@ -992,4 +992,103 @@ describe('the inbox web UI for daily use', () => {
     expect(sample).toBeGreaterThanOrEqual(0);
     expect(sample).toBeLessThan(buttons.indexOf('Done'));
   });
+
+  // ----- a new user's first morning -----
+
+  it('a new user: replying to an unassigned conversation reads "Alice took it by replying"', async () => {
+    await cast.converse('Gift wrapping');
+    const view = await cast.signIn(alice);
+    await showView(view, 'Inbox');
+    await open(view, 'Gift wrapping');
+    await view.reply.fill('Yes, we can.');
+    await view.button('Send reply').click();
+    await expectVisible(view.timeline.filter({ hasText: /^Alice took it by replying / }));
+  });
+
+  it('a new user: the sample customer message is offered inside the new integration token box, before Done', async () => {
+    const admin = await cast.signIn({ token: ADMIN_TOKEN, name: 'Bootstrap admin' }, { path: '/#/admin/integrations' });
+    const addIntegration = admin.page.getByRole('form', { name: 'Add an integration' });
+    await addIntegration.getByRole('textbox', { name: 'Name' }).fill('My shop');
+    await addIntegration.getByRole('button', { name: 'Add integration' }).click();
+    const shownOnce = admin.page.getByRole('status', { name: 'New token for My shop' });
+    await expectVisible(shownOnce);
+    const buttons = await shownOnce.getByRole('button').allInnerTexts();
+    const sample = buttons.indexOf('Send a sample customer message through it');
+    expect(sample).toBeGreaterThanOrEqual(0);
+    expect(sample).toBeLessThan(buttons.indexOf('Done'));
+  });
+
+  it(
+    'a new user: at 390 px the Members table breaks no word, and a long name in the Assign menu ends in an ellipsis',
+    async () => {
+      const longName = 'Maximiliana Fitzgerald-Worthington of Northumberland';
+      await inbox.addMember(longName);
+      const admin = await cast.signIn(
+        { token: ADMIN_TOKEN, name: 'Bootstrap admin' },
+        { path: '/#/admin/members', viewport: PHONE },
+      );
+      const table = admin.page.getByRole('table', { name: 'Members' });
+      await expectVisible(table.getByText(longName, { exact: true }));
+      const remove = await boxOf(table.getByRole('button', { name: `Remove ${longName}`, exact: true }));
+      expect(remove.x + remove.width).toBeLessThanOrEqual(PHONE.width);
+      // A word laid out on two lines has two boxes; only one too long for a phone's line (the email) may be.
+      const brokenWords = await table.evaluate((element) => {
+        interface TextNode {
+          textContent: string | null;
+        }
+        const { document } = globalThis as unknown as {
+          document: {
+            createTreeWalker(root: unknown, what: number): { nextNode(): TextNode | null };
+            createRange(): {
+              setStart(node: TextNode, offset: number): void;
+              setEnd(node: TextNode, offset: number): void;
+              getClientRects(): { length: number };
+            };
+          };
+        };
+        const broken: string[] = [];
+        const walker = document.createTreeWalker(element, 4 /* text nodes */);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          for (const match of (node.textContent ?? '').matchAll(/\S+/g)) {
+            if (match[0].length > 40) continue;
+            const range = document.createRange();
+            range.setStart(node, match.index);
+            range.setEnd(node, match.index + match[0].length);
+            if (range.getClientRects().length > 1) broken.push(match[0]);
+          }
+        }
+        return broken;
+      });
+      expect(brokenWords).toEqual([]);
+
+      await cast.converse('Size exchange');
+      const view = await cast.signIn(alice, { viewport: PHONE });
+      await showView(view, 'Inbox');
+      await open(view, 'Size exchange');
+      await view.button('More actions').click();
+      await view.menuItem('Assign…').click();
+      const item = view.assignToMenu.getByRole('menuitemradio', { name: longName, exact: true });
+      await expectVisible(item);
+      const fit = await item.evaluate((element) => {
+        interface Sized {
+          scrollWidth: number;
+          clientWidth: number;
+          getBoundingClientRect(): { right: number };
+          querySelector(selector: string): Sized | null;
+        }
+        const { innerWidth, getComputedStyle } = globalThis as unknown as {
+          innerWidth: number;
+          getComputedStyle(element: Sized): { textOverflow: string };
+        };
+        const name = (element as unknown as Sized).querySelector('[title]');
+        return {
+          insideViewport: (element as unknown as Sized).getBoundingClientRect().right <= innerWidth,
+          cut: name !== null && name.scrollWidth > name.clientWidth,
+          ellipsis: name !== null && getComputedStyle(name).textOverflow === 'ellipsis',
+        };
+      });
+      expect(fit).toEqual({ insideViewport: true, cut: true, ellipsis: true });
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

@@ -193,7 +193,7 @@ function Members({ api }: { api: Api }) {
         </label>
         <button type="submit">Add member</button>
       </form>
-      <table class="admin-table" aria-label="Members">
+      <table class="admin-table members-table" aria-label="Members">
         <thead>
           <tr>
             <th scope="col">Name</th>
@@ -207,10 +207,10 @@ function Members({ api }: { api: Api }) {
         <tbody>
           {members.map((member) => (
             <tr key={member.id}>
-              <td>{member.name}</td>
-              <td>{member.email}</td>
-              <td>{member.role}</td>
-              <td>
+              <td data-label="Name">{member.name}</td>
+              <td data-label="Email">{member.email}</td>
+              <td data-label="Role">{member.role}</td>
+              <td class="actions-cell">
                 {removing === member.id ? (
                   <span class="row-actions">
                     <button type="button" class="danger" onClick={() => void remove(member)}>

@@ -267,7 +267,9 @@ export class ConversationPane extends Component<ConversationPaneProps, PaneState
                 <span class="tick" aria-hidden="true">
                   {current ? '✓' : ''}
                 </span>
-                {candidate.id === me.id ? `${names.member(candidate.id)} (you)` : candidate.name}
+                <span class="menu-name" title={candidate.name}>
+                  {candidate.id === me.id ? `${names.member(candidate.id)} (you)` : candidate.name}
+                </span>
               </button>
             );
           })}
