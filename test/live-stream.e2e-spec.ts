@@ -381,7 +381,16 @@ describe('GET /stream, exact and complete', () => {
       );
       await timer.terminate();
       expect(timings.length).toBeGreaterThan(5);
-      expect(Math.max(...timings)).toBeLessThan(100);
+      // The 95th percentile, and the slowest within a second: where the machine is shared (a CI runner,
+      // other test files' servers), one probe now and then waits for a core, whatever the server does; a
+      // replay on the event loop held /health for seconds.
+      const sorted = [...timings].sort((a, b) => a - b);
+      const nearlyAll = sorted[Math.ceil(sorted.length * 0.95) - 1];
+      process.stdout.write(
+        `1,000 reconnects: /health ${nearlyAll.toFixed(1)} ms at the 95th percentile, slowest ${sorted.at(-1)!.toFixed(1)} ms, of ${sorted.length}\n`,
+      );
+      expect(nearlyAll).toBeLessThan(100);
+      expect(sorted.at(-1)).toBeLessThan(1000);
     }, 120_000);
   });
 });
