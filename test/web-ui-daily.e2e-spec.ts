@@ -1091,4 +1091,13 @@ describe('the inbox web UI for daily use', () => {
     },
     TEST_TIMEOUT_MS,
   );
+
+  it('a new user: the unread badge of a tab says what its number is', async () => {
+    await cast.converse('New question');
+    const view = await cast.signIn(alice);
+    await expectVisible(view.tab('Inbox', 1, 1));
+    const badge = view.tab('Inbox').getByText('1 unread', { exact: true });
+    await expectVisible(badge);
+    expect(await badge.getAttribute('title')).toBe('1 unread');
+  });
 });

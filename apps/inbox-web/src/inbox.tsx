@@ -667,12 +667,13 @@ export class Inbox extends Component<InboxProps, InboxState> {
               onKeyDown={(event) => this.moveBetweenTabs(event, index)}
             >
               {label}
-              <span class="count" aria-hidden="true">
+              <span class="count" aria-hidden="true" title={count === undefined ? undefined : `${count} in ${label}`}>
                 {count ?? ''}
               </span>
+              {/* Said in words, not a second bare number: "Inbox 72 5 unread", never "Inbox 72 5". */}
               {unreadCount > 0 && (
                 <span class="unread-count" aria-hidden="true" title={`${unreadCount} unread`}>
-                  {unreadCount}
+                  {unreadCount} unread
                 </span>
               )}
             </button>
