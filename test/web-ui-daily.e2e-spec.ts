@@ -1100,4 +1100,15 @@ describe('the inbox web UI for daily use', () => {
     await expectVisible(badge);
     expect(await badge.getAttribute('title')).toBe('1 unread');
   });
+
+  it('a new user: the customer panel follows the window: opened narrow, then widened, it shows its contents', async () => {
+    await cast.converse('Where is my parcel?');
+    const view = await cast.signIn(alice, { viewport: { width: 1000, height: 800 } });
+    await showView(view, 'Inbox');
+    await open(view, 'Where is my parcel?');
+    const orders = view.customerPanel.getByRole('heading', { name: 'Orders', exact: true });
+    expect(await orders.isVisible()).toBe(false); // folded above the thread
+    await view.page.setViewportSize(DESKTOP);
+    await expectVisible(orders);
+  });
 });

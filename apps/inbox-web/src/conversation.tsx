@@ -4,7 +4,7 @@
  * customer, their orders (from the store events' details) and their other conversations.
  */
 import { Component, createRef, type ComponentChildren } from 'preact';
-import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { CommandAction, Details, Listed, Me, Member, Message, OrderDetails, TimelineEntry } from './api';
 import { timelineKey } from './conversation-pages';
 import { Names, customerLabel, describeEntry } from './describe';
@@ -438,8 +438,9 @@ function CustomerPanel({ conversation, linkTo }: { conversation: Details; linkTo
   const customer = conversation.customer;
   const orders = ordersOf(conversation);
   const others: Listed[] = conversation.customerConversations ?? [];
-  // Beside the thread on a wide screen; folded above it on a narrow one, so that the thread comes first.
-  const folded = window.matchMedia('(max-width: 1100px)').matches;
+  // Beside the thread on a wide screen; folded above it on a narrow one, so that the thread comes first. The
+  // query is followed as the window is resized: widened, the panel opens, as CSS then hides its summary.
+  const folded = useNarrow('(max-width: 1100px)');
   return (
     <aside class="customer-panel" aria-label="Customer">
       <details open={!folded}>
@@ -510,4 +511,17 @@ function CustomerPanel({ conversation, linkTo }: { conversation: Details; linkTo
       </details>
     </aside>
   );
+}
+
+/** Whether the media query matches, now and as the window changes. */
+function useNarrow(query: string): boolean {
+  const [matches, setMatches] = useState(() => window.matchMedia(query).matches);
+  useEffect(() => {
+    const list = window.matchMedia(query);
+    const follow = () => setMatches(list.matches);
+    follow();
+    list.addEventListener('change', follow);
+    return () => list.removeEventListener('change', follow);
+  }, [query]);
+  return matches;
 }
