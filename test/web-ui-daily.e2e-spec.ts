@@ -384,7 +384,13 @@ describe('the inbox web UI for daily use', () => {
       await view.page.keyboard.type('On its way.');
       await view.page.keyboard.press('Control+Enter');
       await expectVisible(view.messages.filter({ hasText: 'On its way.' }));
-      expect(await isFocused(view.reply)).toBe(true);
+      // Sent from the keyboard, the focus leaves the box for the conversation's row (see "a new user" below),
+      // here its heading: assigned to Bob, it is no longer in Alice's Inbox.
+      await eventually(
+        "the focus on the conversation's heading",
+        () => isFocused(view.heading('Five')),
+        (focused) => focused,
+      );
     },
     TEST_TIMEOUT_MS,
   );
@@ -1111,4 +1117,126 @@ describe('the inbox web UI for daily use', () => {
     await view.page.setViewportSize(DESKTOP);
     await expectVisible(orders);
   });
+
+  it(
+    'a new user: with the focus in the list, a and e act on the highlighted row, not on the open conversation',
+    async () => {
+      await cast.converse('First', 'Ada');
+      await cast.converse('Second', 'Grace');
+      await cast.converse('Third', 'Linus');
+      const view = await cast.signIn(alice);
+      await showView(view, 'Inbox');
+      await open(view, 'Third');
+      const keys = view.page.keyboard;
+      await keys.press('j');
+      expect(await isFocused(view.anyItem('Second'))).toBe(true);
+
+      await keys.press('a');
+      await expectVisible(view.item('Second', 'Assigned to Alice', 'Grace'));
+      await keys.press('e');
+      await expectGone('the closed conversation', view.anyItem('Second'));
+      // The open conversation was not touched.
+      await expectVisible(view.heading('Third'));
+      await expectText('the open conversation', view.status, /^Open · Unassigned$/);
+
+      await view.page.locator('body').focus();
+      await keys.press('?');
+      const dialog = view.page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+      await expectVisible(dialog.getByText(/^close the highlighted conversation of the list \(else the open one\)/));
+      await expectVisible(dialog.getByText(/^assign the highlighted conversation of the list \(else the open one\)/));
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a new user: Close moves on with the focus on the next row (a second Enter closes nothing), and "Closed …" offers Undo',
+    async () => {
+      await cast.converse('First');
+      const second = await cast.converse('Second');
+      await cast.converse('Third');
+      const view = await cast.signIn(alice);
+      await showView(view, 'Inbox');
+      await open(view, 'Second');
+      await view.button('Close').click();
+      await expectVisible(view.heading('First'));
+      await eventually(
+        "the focus on the next conversation's row",
+        () => isFocused(view.anyItem('First')),
+        (focused) => focused,
+      );
+      const closed = view.page.getByRole('status').filter({ hasText: 'Closed “Second”' });
+      await expectVisible(closed);
+
+      await view.page.keyboard.press('Enter');
+      await expectText('the next conversation, still open', view.status, /^Open · Unassigned$/);
+      expect((await cast.details(second.id, alice)).status).toBe('closed');
+
+      await closed.getByRole('button', { name: 'Undo', exact: true }).click();
+      await expectVisible(view.anyItem('Second'));
+      expect((await cast.details(second.id, alice)).status).toBe('open');
+      await expectGone('the closed status', closed);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a new user: after Ctrl+Enter sends, the focus is out of the reply box, so e closes rather than types',
+    async () => {
+      await cast.converse('First');
+      await cast.converse('Second');
+      const view = await cast.signIn(alice);
+      await showView(view, 'Inbox');
+      await open(view, 'Second');
+      await view.reply.fill('It ships today.');
+      await view.reply.focus();
+      const keys = view.page.keyboard;
+      await keys.press('Control+Enter');
+      await expectVisible(view.messages.filter({ hasText: 'It ships today.' }));
+      await eventually(
+        "the focus on the open conversation's row",
+        () => isFocused(view.anyItem('Second')),
+        (focused) => focused,
+      );
+      await keys.press('e');
+      await expectVisible(view.heading('First'));
+      expect(await view.reply.inputValue()).toBe('');
+
+      await view.page.locator('body').focus();
+      await keys.press('?');
+      const dialog = view.page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+      await expectVisible(dialog.getByText(/^leave the reply box/));
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a new user: an action while the server cannot be reached says so beside it, keeps the reply, and goes on the next success',
+    async () => {
+      await cast.converse('Lost parcel');
+      const view = await cast.signIn(alice);
+      await showView(view, 'Inbox');
+      await open(view, 'Lost parcel');
+      const commands = '**/conversations/*/*';
+      await view.page.route(commands, (route) =>
+        route.request().method() === 'POST' ? route.abort('connectionrefused') : route.fallback(),
+      );
+      await view.button('Assign to me').click();
+      await expectText('the alert', view.alert, /^Not done: the server cannot be reached\./);
+
+      await view.reply.fill('We are on it.');
+      await view.button('Send reply').click();
+      await expectText(
+        'the alert',
+        view.alert,
+        /^Not sent: the server cannot be reached\. Your reply is kept; send it again when it is back\.$/,
+      );
+      expect(await view.reply.inputValue()).toBe('We are on it.');
+
+      await view.page.unroute(commands);
+      await view.button('Send reply').click();
+      await expectVisible(view.messages.filter({ hasText: 'We are on it.' }));
+      await expectGone('the alert', view.alert);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

@@ -15,6 +15,8 @@ export interface Notice {
   kind: 'collision' | 'problem';
   /** The revision a collision's notice describes: a later one makes it out of date. */
   revision?: number;
+  /** Shown beside the reply box (a reply not sent), else beside the actions. */
+  near?: 'reply' | 'actions';
 }
 
 export interface ConversationPaneProps {
@@ -28,7 +30,9 @@ export interface ConversationPaneProps {
   notice: Notice | null;
   act: (action: CommandAction, body?: { assigneeId?: string; body?: string }, focusKey?: string) => Promise<boolean>;
   assignToMe: (focusKey?: string) => Promise<void>;
-  closeAndMoveOn: (focusKey?: string) => Promise<void>;
+  closeAndMoveOn: () => Promise<void>;
+  /** Puts the focus on the open conversation's row of the list; false where the list does not show it. */
+  focusOpenRow: () => boolean;
   showEarlier: (list: 'messages' | 'timeline') => Promise<void>;
   back: () => void;
   /** The route of another conversation, for the customer's other conversations. */
@@ -89,12 +93,17 @@ export class ConversationPane extends Component<ConversationPaneProps, PaneState
     if (menu === null) window.setTimeout(() => this.moreRef.current?.focus(), 0);
   }
 
-  private async send(): Promise<void> {
+  /**
+   * From the keyboard (Ctrl+Enter), a sent reply takes the focus out of the box, to the conversation's row (else
+   * its heading), so that the next single-key shortcut acts rather than types.
+   */
+  private async send(fromKeyboard = false): Promise<void> {
     const draft = this.state.draft.trim();
     if (!draft || this.state.sending) return;
     this.setState({ sending: true });
-    const sent = await this.props.act('messages', { body: this.state.draft }, 'reply');
+    const sent = await this.props.act('messages', { body: this.state.draft }, fromKeyboard ? 'heading' : 'reply');
     this.setState({ sending: false, ...(sent ? { draft: '' } : {}) });
+    if (sent && fromKeyboard) this.props.focusOpenRow();
   }
 
   override render() {
@@ -133,7 +142,9 @@ export class ConversationPane extends Component<ConversationPaneProps, PaneState
       <>
         <header class="conversation-head">
           <div class="head-text">
-            <h2 tabIndex={-1}>{conversation.subject ?? '(no subject)'}</h2>
+            <h2 tabIndex={-1} data-focus="heading">
+              {conversation.subject ?? '(no subject)'}
+            </h2>
             <p role="status" class={`state ${conversation.status}`}>
               {status}
             </p>
@@ -164,7 +175,7 @@ export class ConversationPane extends Component<ConversationPaneProps, PaneState
             {this.renderMoreActions(conversation)}
           </div>
         </header>
-        {notice && (
+        {notice && notice.near !== 'reply' && (
           <p role="alert" class={`notice ${notice.kind}`}>
             {notice.text}
           </p>
@@ -211,6 +222,11 @@ export class ConversationPane extends Component<ConversationPaneProps, PaneState
           </div>
           <CustomerPanel conversation={conversation} linkTo={this.props.linkTo} />
         </div>
+        {notice?.near === 'reply' && (
+          <p role="alert" class={`notice ${notice.kind}`}>
+            {notice.text}
+          </p>
+        )}
         {member && this.renderReply()}
       </>
     );
@@ -315,7 +331,7 @@ export class ConversationPane extends Component<ConversationPaneProps, PaneState
           onKeyDown={(event) => {
             if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
               event.preventDefault();
-              void this.send();
+              void this.send(true);
             } else if (event.key === 'Escape') {
               // Out of the box, so that the single-key shortcuts work again; the draft stays.
               event.currentTarget.blur();

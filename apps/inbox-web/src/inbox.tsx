@@ -35,6 +35,12 @@ const MAX_PAGE_ROWS = 200;
 const SEARCH_DEBOUNCE_MS = 200;
 /** How near the list's end (in pixels) the next page is asked for. */
 const LOAD_AHEAD_PX = 400;
+/** How long "Closed …" and its Undo stay after a close. */
+const CLOSED_STATUS_MS = 8_000;
+/** An action that did not reach the server: said beside it; a reply's draft is kept. */
+export const UNREACHABLE_REPLY =
+  'Not sent: the server cannot be reached. Your reply is kept; send it again when it is back.';
+export const UNREACHABLE_ACTION = 'Not done: the server cannot be reached. Try again when it is back.';
 
 export interface InboxProps {
   api: Api;
@@ -62,6 +68,10 @@ interface InboxState {
   /** The row that is the list's one Tab stop. */
   activeRowId: string | null;
   searchText: string;
+  /** The conversation just closed, which Undo reopens (at the revision the close left it at). */
+  closed: { id: string; subject: string; revision: number } | null;
+  /** An action on a row of the list (not the open conversation) that failed: said above the list. */
+  listProblem: string | null;
 }
 
 type NoticeInput = Notice;
@@ -80,6 +90,8 @@ export class Inbox extends Component<InboxProps, InboxState> {
     shortcutsOpen: false,
     activeRowId: null,
     searchText: this.props.route.view === 'search' ? this.props.route.q : '',
+    closed: null,
+    listProblem: null,
   };
 
   private readonly names = new Names(this.props.members, this.props.me);
@@ -101,8 +113,7 @@ export class Inbox extends Component<InboxProps, InboxState> {
   private revealSelected = false;
   /** The revision at which the reader last marked each conversation read (from this tab). */
   private readonly readRevisions = new Map<string, number>();
-  /** Where the focus goes once the conversation being read is shown (after a close moved on to it). */
-  private pendingFocus: string | undefined;
+  private closedTimer: number | undefined;
 
   private get member(): boolean {
     return isTeamMember(this.props.me);
@@ -129,6 +140,7 @@ export class Inbox extends Component<InboxProps, InboxState> {
     document.removeEventListener('keydown', this.onShortcut);
     window.clearTimeout(this.liveTimer);
     window.clearTimeout(this.searchTimer);
+    window.clearTimeout(this.closedTimer);
   }
 
   override componentDidUpdate(previous: InboxProps): void {
@@ -175,7 +187,13 @@ export class Inbox extends Component<InboxProps, InboxState> {
       } while (nextCursor !== null && items.length < wanted);
       const counts = await countsRead;
       if (read !== this.listReads) return;
-      this.setState({ items, nextCursor, counts, listLoaded: true, requestFailed: false }, () => this.afterListRead());
+      // A row that moves (re-sorted by activity) can lose the focus on the way: it is given back to it.
+      const rowHadFocus = this.listRef.current?.contains(document.activeElement) ?? false;
+      this.setState({ items, nextCursor, counts, listLoaded: true, requestFailed: false }, () => {
+        const focused = document.activeElement;
+        if (rowHadFocus && (!focused || focused === document.body)) this.focusRow(this.activeRow());
+        this.afterListRead();
+      });
     } catch (error) {
       if (read === this.listReads) this.showProblem(error);
     }
@@ -229,18 +247,11 @@ export class Inbox extends Component<InboxProps, InboxState> {
       const notice = this.state.notice;
       // A collision's notice tells of one change: once the conversation changes again it is out of date.
       const stale = notice?.kind === 'collision' && notice.revision !== latest.revision;
-      this.setState(
-        {
-          conversation: keepEarlierPages(shown, latest),
-          notice: stale || notice?.kind === 'problem' ? null : notice,
-          requestFailed: false,
-        },
-        () => {
-          if (this.pendingFocus === undefined) return;
-          this.focusSoon(this.pendingFocus);
-          this.pendingFocus = undefined;
-        },
-      );
+      this.setState({
+        conversation: keepEarlierPages(shown, latest),
+        notice: stale || notice?.kind === 'problem' ? null : notice,
+        requestFailed: false,
+      });
       this.checkAssignedToMe(latest);
       void this.markRead(latest);
     } catch (error) {
@@ -352,7 +363,7 @@ export class Inbox extends Component<InboxProps, InboxState> {
     try {
       const result = await this.props.api.command(before.id, action, before.revision, body);
       this.revealSelected = true;
-      this.setState({ notice: null });
+      this.setState({ notice: null, listProblem: null });
       await this.loadConversation(before.id);
       void this.loadList(result.position);
       this.focusSoon(focusKey);
@@ -369,6 +380,16 @@ export class Inbox extends Component<InboxProps, InboxState> {
         } catch (reread) {
           this.showProblem(reread);
         }
+      } else if (error instanceof UnreachableError) {
+        // Said beside the action, not only as "reconnecting": the agent must know this one did not happen.
+        this.setState({
+          requestFailed: true,
+          notice: {
+            text: action === 'messages' ? UNREACHABLE_REPLY : UNREACHABLE_ACTION,
+            kind: 'problem',
+            near: action === 'messages' ? 'reply' : 'actions',
+          },
+        });
       } else {
         this.showProblem(error);
       }
@@ -377,26 +398,108 @@ export class Inbox extends Component<InboxProps, InboxState> {
     }
   };
 
-  /** Close, then on to the next conversation of the list (the one below, else the one above). */
-  private readonly closeAndMoveOn = async (focusKey = 'close-reopen'): Promise<void> => {
-    const closing = this.state.conversation;
-    if (!closing || closing.status !== 'open') return;
+  /**
+   * Close, then on to the next conversation of the list (the one below, else the one above), with the focus on
+   * its row, never on an action of it: a second Enter must not close what the agent has not looked at. A
+   * status says what was closed, with an Undo, for a while. `targetId` is the open conversation unless `e`
+   * was pressed on another row of the list.
+   */
+  private readonly closeAndMoveOn = async (targetId = this.props.route.conversationId): Promise<void> => {
     const rows = this.state.items;
-    const index = rows.findIndex((row) => row.id === closing.id);
+    const open = this.state.conversation;
+    const target = open && open.id === targetId ? open : rows.find((row) => row.id === targetId);
+    if (!target || target.status !== 'open') return;
+    const index = rows.findIndex((row) => row.id === target.id);
     const next = index < 0 ? undefined : (rows[index + 1] ?? rows[index - 1]);
-    const listHadFocus = this.listRef.current?.contains(document.activeElement) ?? false;
-    if (!(await this.act('close', {}, focusKey))) return;
-    if (!next || this.props.route.conversationId !== closing.id) return;
+    const wasOpen = target === open;
+    const revision = wasOpen ? await this.actForRevision('close') : (await this.actOnRow(target, 'close'))?.revision;
+    if (revision === undefined) return;
+    this.showClosed({ id: target.id, subject: target.subject ?? '(no subject)', revision });
+    if (!next) return;
     this.setState({ activeRowId: next.id });
-    if (!listHadFocus) this.pendingFocus = focusKey;
-    this.open(next.id);
-    if (listHadFocus) window.setTimeout(() => this.focusRow(next.id), 0);
+    if (wasOpen && this.props.route.conversationId === target.id) this.open(next.id);
+    window.setTimeout(() => this.focusRow(next.id), 0);
   };
 
-  private readonly assignToMe = async (focusKey = 'close-reopen'): Promise<void> => {
+  /** The open conversation's command, answering the revision it left the conversation at. */
+  private async actForRevision(action: CommandAction): Promise<number | undefined> {
+    if (!(await this.act(action, {}, 'close-reopen'))) return undefined;
+    return this.state.conversation?.revision;
+  }
+
+  /** A command on a row of the list that is not the open conversation, at the revision the row shows. */
+  private async actOnRow(
+    row: Listed,
+    action: CommandAction,
+    body: { assigneeId?: string } = {},
+  ): Promise<(Listed & { position: string }) | null> {
+    try {
+      const result = await this.props.api.command(row.id, action, row.revision, body);
+      this.setState({ listProblem: null });
+      void this.loadList(result.position);
+      return result;
+    } catch (error) {
+      if (error instanceof UnreachableError) {
+        this.setState({ requestFailed: true, listProblem: UNREACHABLE_ACTION });
+      } else if (error instanceof ApiError && error.status === 412) {
+        this.setState({
+          listProblem: `Not done: “${row.subject ?? '(no subject)'}” changed before you; the list shows it as it is now.`,
+        });
+        void this.loadList();
+      } else {
+        this.showProblem(error);
+      }
+      return null;
+    }
+  }
+
+  private showClosed(closed: { id: string; subject: string; revision: number }): void {
+    window.clearTimeout(this.closedTimer);
+    this.setState({ closed });
+    this.closedTimer = window.setTimeout(() => this.setState({ closed: null }), CLOSED_STATUS_MS);
+  }
+
+  /** Undo of a close: the conversation reopened, its row focused. */
+  private readonly undoClose = async (): Promise<void> => {
+    const closed = this.state.closed;
+    if (!closed) return;
+    window.clearTimeout(this.closedTimer);
+    try {
+      const result = await this.props.api.command(closed.id, 'reopen', closed.revision);
+      this.setState({ closed: null, listProblem: null, activeRowId: closed.id });
+      await this.loadList(result.position);
+      if (this.props.route.conversationId === closed.id) void this.loadConversation(closed.id);
+      this.focusRow(closed.id);
+    } catch (error) {
+      this.setState({ closed: null });
+      if (error instanceof UnreachableError) this.setState({ requestFailed: true, listProblem: UNREACHABLE_ACTION });
+      else this.showProblem(error);
+    }
+  };
+
+  /** Assign to me: the open conversation, unless `a` was pressed on another row of the list. */
+  private readonly assignToMe = async (
+    focusKey = 'close-reopen',
+    targetId = this.props.route.conversationId,
+  ): Promise<void> => {
+    if (!this.member) return;
     const conversation = this.state.conversation;
-    if (!this.member || !conversation || conversation.assigneeId === this.props.me.id) return;
-    await this.act('assign', { assigneeId: this.props.me.id }, focusKey);
+    if (conversation && conversation.id === targetId) {
+      if (conversation.assigneeId === this.props.me.id) return;
+      await this.act('assign', { assigneeId: this.props.me.id }, focusKey);
+      return;
+    }
+    const row = this.state.items.find((item) => item.id === targetId);
+    if (!row || row.assigneeId === this.props.me.id) return;
+    await this.actOnRow(row, 'assign', { assigneeId: this.props.me.id });
+  };
+
+  /** After a reply sent from the keyboard: the focus on the open conversation's row, for the next shortcut. */
+  private readonly focusOpenRow = (): boolean => {
+    const id = this.props.route.conversationId;
+    if (!this.rowElement(id)) return false;
+    this.focusRow(id);
+    return true;
   };
 
   /** The earlier page of a list of the open conversation, put in front of what is shown. */
@@ -491,6 +594,12 @@ export class Inbox extends Component<InboxProps, InboxState> {
     return items[0]?.id ?? null;
   }
 
+  /** What `a` and `e` act on: the highlighted row where the focus is in the list, else the open conversation. */
+  private shortcutTarget(): string | null {
+    if (this.listRef.current?.contains(document.activeElement)) return this.activeRow();
+    return this.props.route.conversationId;
+  }
+
   private readonly onRowKey = (event: KeyboardEvent): void => {
     const steps: Record<string, number | 'first' | 'last'> = {
       ArrowDown: 1,
@@ -524,10 +633,10 @@ export class Inbox extends Component<InboxProps, InboxState> {
         this.moveInList(-1);
         break;
       case 'e':
-        void this.closeAndMoveOn();
+        void this.closeAndMoveOn(this.shortcutTarget() ?? undefined);
         break;
       case 'a':
-        void this.assignToMe();
+        void this.assignToMe(undefined, this.shortcutTarget() ?? undefined);
         break;
       case 'r':
         this.paneRef.current?.querySelector<HTMLElement>('textarea')?.focus();
@@ -570,7 +679,8 @@ export class Inbox extends Component<InboxProps, InboxState> {
 
   override render() {
     const { route } = this.props;
-    const { counts, items, listLoaded, conversation, liveDown, requestFailed, shortcutsOpen } = this.state;
+    const { counts, items, listLoaded, conversation, liveDown, requestFailed, shortcutsOpen, closed, listProblem } =
+      this.state;
     const open = route.conversationId !== null;
     return (
       <main class="layout" data-open={open ? '' : undefined}>
@@ -598,6 +708,11 @@ export class Inbox extends Component<InboxProps, InboxState> {
             />
           </form>
           {this.renderTabs(counts)}
+          {listProblem && (
+            <p role="alert" class="notice problem">
+              {listProblem}
+            </p>
+          )}
           <div
             ref={this.listRef}
             id="view-panel"
@@ -629,6 +744,7 @@ export class Inbox extends Component<InboxProps, InboxState> {
               act={this.act}
               assignToMe={this.assignToMe}
               closeAndMoveOn={this.closeAndMoveOn}
+              focusOpenRow={this.focusOpenRow}
               showEarlier={this.showEarlier}
               back={this.closePane}
               linkTo={(id) => `#/${route.view === 'search' ? 'all' : route.view}/c/${id}`}
@@ -637,6 +753,19 @@ export class Inbox extends Component<InboxProps, InboxState> {
             <p class="empty">Choose a conversation. Press ? for the keyboard shortcuts.</p>
           )}
         </section>
+        {closed && (
+          <div role="status" class="toast">
+            <span>Closed “{closed.subject}”</span>
+            <button
+              type="button"
+              class="quiet"
+              title={`Reopen “${closed.subject}”`}
+              onClick={() => void this.undoClose()}
+            >
+              Undo
+            </button>
+          </div>
+        )}
         {shortcutsOpen && <Shortcuts onClose={() => this.setState({ shortcutsOpen: false })} />}
       </main>
     );
@@ -756,13 +885,13 @@ const SHORTCUTS: [string, string][] = [
   ['j / k', 'next / previous conversation in the list'],
   ['↓ / ↑', 'the same, in the list'],
   ['Enter', 'open the conversation'],
-  ['e', 'close it and go on to the next'],
-  ['a', 'assign it to me'],
+  ['e', 'close the highlighted conversation of the list (else the open one) and go on to the next'],
+  ['a', 'assign the highlighted conversation of the list (else the open one) to me'],
   ['r', 'write a reply'],
-  ['Ctrl+Enter', 'send the reply'],
+  ['Ctrl+Enter', 'send the reply (the focus then goes back to the list)'],
   ['/', 'search'],
   ['?', 'show or hide this list'],
-  ['Esc', 'close a menu or this list'],
+  ['Esc', 'leave the reply box; close a menu or this list'],
 ];
 
 function Shortcuts({ onClose }: { onClose: () => void }) {
