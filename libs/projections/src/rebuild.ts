@@ -41,7 +41,15 @@ export async function replayInto(
   file: string,
   eventStore: EventStore,
   projections: readonly Projection[],
-  options: { batchSize?: number; onProgress?: (progress: RebuildProgress) => void } = {},
+  options: {
+    batchSize?: number;
+    onProgress?: (progress: RebuildProgress) => void;
+    /**
+     * The rows alone: no index, no trigger and no table a trigger keeps is built in the new file. For a
+     * rebuild's swap, which copies the rows into a file that builds its own.
+     */
+    rowsOnly?: boolean;
+  } = {},
 ): Promise<{ db: Database.Database; events: number; position: Position; elapsedMs: number }> {
   removeDatabase(file);
   const db = new Database(file);
@@ -93,9 +101,11 @@ export async function replayInto(
   db.transaction(() => {
     for (const projection of projections) projection.replay?.finish(db);
   })();
-  for (const { sql } of indexes) db.exec(sql);
-  for (const projection of filling) projection.fillTriggerTables?.(db);
-  for (const { sql } of triggers) db.exec(sql); // the catch-up before a swap applies events one by one
+  if (!options.rowsOnly) {
+    for (const { sql } of indexes) db.exec(sql);
+    for (const projection of filling) projection.fillTriggerTables?.(db);
+    for (const { sql } of triggers) db.exec(sql);
+  }
   return { db, events, position, elapsedMs: performance.now() - started };
 }
 
@@ -111,7 +121,9 @@ export async function rebuildReadModels(options: {
   const started = performance.now();
   const leftoversRemoved = removeRebuildLeftovers(readModelFile);
   const scratch = rebuildScratchFile(readModelFile, process.pid);
-  const replayed = await replayInto(scratch, eventStore, projections, options);
+  // The swap builds the indexes, the triggers and what they keep in the live file, after the catch-up: the
+  // scratch file needs only its rows (the catch-up updates them by their keys).
+  const replayed = await replayInto(scratch, eventStore, projections, { ...options, rowsOnly: true });
   let { events, position } = replayed;
   const filling = projections.filter((projection) => projection.fillTriggerTables !== undefined);
 
