@@ -90,6 +90,15 @@ describe('ProjectorThread', () => {
     expect(await thread.waitFor(await append('b'), 10_000)).toBe(true);
   });
 
+  it('says it is at a position the read models hold once a wait finds it there, before its worker reports it', async () => {
+    startThread(60_000);
+    // Written by another writer of the read models (a rebuild's swap), not yet heard of from the worker.
+    writeCheckpoint(db, PROJECTOR_CHECKPOINT, 42n);
+    expect(await thread.waitFor(42n, 10_000)).toBe(true);
+    // What a read says it shows (X-Projection-Position): at least what the wait found.
+    expect(thread.checkpoint).toBeGreaterThanOrEqual(42n);
+  });
+
   it('finds appends it was not told of (another process) at its poll', async () => {
     startThread(20);
     const position = (

@@ -116,8 +116,16 @@ export class ProjectorThread implements ProjectionProgress {
   }
 
   /** This process's worker got there, or a sibling process sharing the read models did. */
+  /**
+   * Whether the read models hold `position`: as the worker last said, or as their checkpoint says (another
+   * writer, or the worker's word still on its way). What is found there is what `checkpoint` says from then
+   * on, so an answer that waited for a position never says it shows an earlier one.
+   */
   private reached(position: Position): boolean {
-    return this.position >= position || this.storedCheckpoint() >= position;
+    if (this.position >= position) return true;
+    const stored = this.storedCheckpoint();
+    if (stored > this.position) this.position = stored;
+    return this.position >= position;
   }
 
   private storedCheckpoint(): Position {
