@@ -3,6 +3,7 @@
  * Server processes that share a DATA_DIR share it too, so what one process's projector applied, the others
  * read at once.
  */
+import { useWalJournal } from '@team-inbox/event-store/sqlite/wal-journal';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -25,7 +26,7 @@ export const MAIN_THREAD_CACHE_MIB = READ_MODEL_CACHE_MIB / 8;
 export function openReadModelDatabase(filename: string, cacheMiB = READ_MODEL_CACHE_MIB): Database.Database {
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
   const db = new Database(filename);
-  db.pragma('journal_mode = WAL');
+  useWalJournal(db);
   // NORMAL: a crash may lose the last read-model commits, but their checkpoint goes with them, so the
   // projector applies those events again. The log itself is written with FULL.
   db.pragma('synchronous = NORMAL');

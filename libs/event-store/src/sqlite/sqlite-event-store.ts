@@ -31,6 +31,7 @@ import { validateAppend } from '../validate-append';
 import { UNAVAILABLE_CODES, type AppendOutcome, type AppendRefusal, type AppendRequest } from './log-writer';
 import { LogWriterThread } from './log-writer-thread';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, WalCheckpointer } from './wal-checkpointer';
+import { useWalJournal } from './wal-journal';
 
 export type WalCheckpoints = 'own-thread' | 'by-opener' | 'on-commit';
 
@@ -135,7 +136,7 @@ export class SqliteEventStore implements EventStore {
     mkdirSync(dirname(options.filename), { recursive: true });
     this.db = new Database(options.filename);
     this.db.defaultSafeIntegers(true);
-    const journalMode = String(this.db.pragma('journal_mode = WAL', { simple: true }));
+    const journalMode = useWalJournal(this.db);
     if (journalMode !== 'wal') {
       this.db.close();
       throw new Error(

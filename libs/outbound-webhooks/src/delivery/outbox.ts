@@ -4,6 +4,7 @@
  * rebuild must not send every webhook again. Each delivery is a row that remembers every attempt's outcome,
  * so a restart resumes with the same attempt count, in the same order.
  */
+import { useWalJournal } from '@team-inbox/event-store/sqlite/wal-journal';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -186,7 +187,7 @@ export class Outbox {
   static open(filename: string): Outbox {
     mkdirSync(dirname(filename), { recursive: true });
     const db = new Database(filename);
-    db.pragma('journal_mode = WAL');
+    useWalJournal(db);
     // NORMAL: a crash may lose the last commits, but the checkpoint is in the same transactions as the
     // rows, so the dispatcher queues those events again; a lost attempt record means one more send.
     db.pragma('synchronous = NORMAL');
